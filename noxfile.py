@@ -1,0 +1,133 @@
+"""Sessions that test the template. `nox -l` lists them: one per combination of answers.
+
+- lint: the template repository's own code (ruff, mypy).
+- tests: pytest tests of copier.yml's behaviour (defaults, validators, secrets).
+- render(...): the combination renders with no leftover Jinja, no empty file, and its
+  code compiles, passes ruff (check and format) and mypy --strict.
+- generated(...): the rendered project installs with uv and passes its own tests
+  against its real database (SQLite file, PostgreSQL server, MongoDB wire server).
+- docker(...): the project is built and tested in Docker (see tools/docker_matrix.py).
+
+Every session renders from the working tree, uncommitted changes included. Each
+records its outcome in .matrix/results/; `python -m tools.report` prints the table.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from tools import matrix, pythons, report, services  # noqa: E402
+WORK = ROOT / ".matrix"
+RENDERS = WORK / "renders"
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "tests", "render", "generated"]
+nox.options.reuse_venv = "yes"
+
+COMBINATIONS = [nox.param(combo, id=matrix.label(combo)) for combo in matrix.combinations()]
+JINJA_MARKUP = re.compile(r"\{\{|\{%|\{#|%\}")
+PROJECT_DATA = {"project_name": "Matrix Check", "description": "Rendered by the template tests"}
+
+
+def recorded(func: Callable[..., None]) -> Callable[..., None]:
+    """Write the session's outcome and duration to .matrix/results/ (see tools/report.py)."""
+
+    @functools.wraps(func)
+    def wrapper(session: nox.Session, **kwargs: Any) -> None:
+        # nox gives each session the environment it started with: set ours here. Sessions
+        # use this project's tools and each rendered project's own, so an inherited
+        # VIRTUAL_ENV (from `uv run nox`) would only confuse uv in rendered projects.
+        os.environ.pop("VIRTUAL_ENV", None)
+        pythons.expose(WORK / "pythons")
+        started, status = time.monotonic(), "failed"
+        try:
+            func(session, **kwargs)
+            status = "passed"
+        finally:
+            report.record(session.name, status, time.monotonic() - started)
+
+    return wrapper
+
+
+def render(session: nox.Session, combo: matrix.Combination, kind: str) -> Path:
+    """Render the combination from the working tree into .matrix/renders/<kind>/<slug>,
+    with the copier command a user runs (--trust: the tasks write .env and uv.lock)."""
+    destination = RENDERS / kind / matrix.slug(combo)
+    shutil.rmtree(destination, ignore_errors=True)
+    data = [f"--data={name}={value}" for name, value in {**PROJECT_DATA, **combo}.items()]
+    # --vcs-ref=HEAD: HEAD plus uncommitted changes, not the latest tag.
+    session.run(
+        "copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD", *data,
+        str(ROOT), str(destination), external=True, silent=True,
+    )
+    return destination
+
+
+def check_rendered_files(session: nox.Session, project: Path) -> None:
+    for path in project.rglob("*"):
+        if not path.is_file() or path.name == "uv.lock":
+            continue
+        text = path.read_text()
+        if not text.strip():
+            session.error(f"{path.relative_to(project)} is empty")
+        if leftover := JINJA_MARKUP.search(text):
+            session.error(f"{path.relative_to(project)} contains leftover Jinja: {leftover[0]!r}")
+
+
+@nox.session
+@recorded
+def lint(session: nox.Session) -> None:
+    session.run("ruff", "check", ".", external=True)
+    session.run("ruff", "format", "--check", ".", external=True)
+    session.run("mypy", external=True)
+
+
+@nox.session
+@recorded
+def tests(session: nox.Session) -> None:
+    session.run("pytest", "tests", *session.posargs, external=True)
+
+
+@nox.session(name="render")
+@nox.parametrize("combo", COMBINATIONS)
+@recorded
+def render_session(session: nox.Session, combo: matrix.Combination) -> None:
+    project = render(session, combo, "render")
+    check_rendered_files(session, project)
+    session.chdir(project)
+    session.run("uv", "sync", "--locked", "--quiet", external=True)
+    session.run("uv", "run", "python", "-m", "compileall", "-q", "src", "tests", external=True)
+    session.run("uv", "run", "ruff", "check", ".", external=True)
+    session.run("uv", "run", "ruff", "format", "--check", ".", external=True)
+    session.run("uv", "run", "mypy", external=True)
+
+
+@nox.session
+@nox.parametrize("combo", COMBINATIONS)
+@recorded
+def generated(session: nox.Session, combo: matrix.Combination) -> None:
+    project = render(session, combo, "generated")
+    session.chdir(project)
+    session.run("uv", "sync", "--locked", "--quiet", external=True)
+    database = combo.get("database", "sqlite") if combo["level"] >= 2 else "sqlite"
+    server = {"postgresql": services.postgres, "mongodb": services.mongodb}.get(database)
+    if server is None:
+        session.run("uv", "run", "pytest", *session.posargs, external=True)
+        return
+    with server() as url:
+        session.run("uv", "run", "pytest", *session.posargs, env={"TEST_DATABASE_URL": url}, external=True)
+

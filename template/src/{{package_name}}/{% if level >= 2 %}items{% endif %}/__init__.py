@@ -1,0 +1,1 @@
+"""The items resource: schemas, data access and HTTP routes."""

@@ -1,0 +1,1 @@
+"""Helpers of the template's own test tooling (noxfile.py and tests/)."""
