@@ -30,12 +30,13 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from tools import matrix, pythons, report, services  # noqa: E402
+
 WORK = ROOT / ".matrix"
 RENDERS = WORK / "renders"
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "tests", "render", "generated"]
+nox.options.sessions = ["lint", "tests", "render", "generated", "docker"]
 nox.options.reuse_venv = "yes"
 
 COMBINATIONS = [nox.param(combo, id=matrix.label(combo)) for combo in matrix.combinations()]
@@ -71,8 +72,17 @@ def render(session: nox.Session, combo: matrix.Combination, kind: str) -> Path:
     data = [f"--data={name}={value}" for name, value in {**PROJECT_DATA, **combo}.items()]
     # --vcs-ref=HEAD: HEAD plus uncommitted changes, not the latest tag.
     session.run(
-        "copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD", *data,
-        str(ROOT), str(destination), external=True, silent=True,
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        "--vcs-ref=HEAD",
+        *data,
+        str(ROOT),
+        str(destination),
+        external=True,
+        silent=True,
     )
     return destination
 
@@ -131,3 +141,53 @@ def generated(session: nox.Session, combo: matrix.Combination) -> None:
     with server() as url:
         session.run("uv", "run", "pytest", *session.posargs, env={"TEST_DATABASE_URL": url}, external=True)
 
+
+@nox.session
+@nox.parametrize("combo", COMBINATIONS)
+@recorded
+def docker(session: nox.Session, combo: matrix.Combination) -> None:
+    """Build the images, run the tests in a container against the real database service,
+    start the production image and smoke-test it over HTTP; always `down -v`."""
+    project = render(session, combo, "docker")
+    database = combo.get("database") if combo["level"] >= 2 else None
+    python_image = f"python:{matrix.questions()['python_version']['default']}-slim"
+    images = [python_image, *{"postgresql": ["postgres:17"], "mongodb": ["mongo:8"]}.get(database or "", [])]
+    # Official images when they can be pulled, local stand-ins when not (docker/images/).
+    session.run("bash", str(ROOT / "docker" / "images" / "build.sh"), *images, external=True)
+    session.chdir(project)
+    name = f"ftpl-{matrix.slug(combo)}-{os.getpid()}"
+    compose = ["docker", "compose", "-f", "compose.yaml", "-p", name, "--profile", "test"]
+    try:
+        started = time.monotonic()
+        session.run(*compose, "build", "--quiet", external=True)
+        build_seconds = time.monotonic() - started
+        session.run(*compose, "run", "--rm", "tests", external=True)
+        session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "app", external=True)
+        user = docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Config.User}}")
+        if user in ("", "root", "0"):
+            session.error(f"the runtime image runs as {user or 'root'}")
+        smoke = f"{ROOT / 'tools' / 'smoke.py'}:/smoke.py:ro"
+        session.run(
+            *compose,
+            "run",
+            "--rm",
+            "--no-deps",
+            "--volume",
+            smoke,
+            "--entrypoint",
+            "python",
+            "tests",
+            "/smoke.py",
+            "http://app:8000",
+            str(combo["level"]),
+            external=True,
+        )
+        size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
+        report.detail(session.name, image_mb=round(size / 2**20), build_s=round(build_seconds))
+    finally:
+        session.run(*compose, "down", "--volumes", "--remove-orphans", "--rmi", "local", external=True)
+
+
+def docker_output(session: nox.Session, *args: str) -> str:
+    output = session.run("docker", *args, external=True, silent=True)
+    return str(output).strip()

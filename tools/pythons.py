@@ -19,7 +19,9 @@ def _pyenv_root() -> Path | None:
     if root := os.environ.get("PYENV_ROOT"):
         return Path(root)
     if shutil.which("pyenv"):
-        return Path(subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip())
+        return Path(
+            subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+        )
     default = Path.home() / ".pyenv"
     return default if default.is_dir() else None
 
@@ -53,3 +55,10 @@ def expose(link_dir: Path) -> dict[str, Path]:
     os.environ["PATH"] = f"{link_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
     return found
+
+
+if __name__ == "__main__":
+    # Print the folder to put first on PATH (scripts/new-project).
+    folder = Path(__file__).resolve().parent.parent / ".matrix" / "pythons"
+    expose(folder)
+    print(folder)

@@ -24,8 +24,11 @@ def record(session: str, status: str, seconds: float, **details: Any) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = _file(session)
     previous = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**previous, "session": session, "status": status,
-                                "seconds": round(seconds, 1), **details}))
+    path.write_text(
+        json.dumps(
+            {**previous, "session": session, "status": status, "seconds": round(seconds, 1), **details}
+        )
+    )
 
 
 def detail(session: str, **details: Any) -> None:
@@ -53,10 +56,10 @@ def main() -> int:
     table = [[str(row.get(column, "")) for column in header] for row in rows]
     widths = [max(len(column), *(len(line[i]) for line in table)) for i, column in enumerate(header)]
     print()
-    print("  ".join(column.ljust(width) for column, width in zip(header, widths)))
+    print("  ".join(column.ljust(width) for column, width in zip(header, widths, strict=False)))
     print("  ".join("-" * width for width in widths))
     for line in table:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)))
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)))
     passed = sum(row["status"] == "passed" for row in rows)
     failed = len(rows) - passed
     print(f"total seconds: {sum(row['seconds'] for row in rows):.0f}")
@@ -65,4 +68,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] == ["--clear"]:
+        clear()
+    else:
+        sys.exit(main())

@@ -74,17 +74,31 @@ def postgres() -> Iterator[str]:
     )
     try:
         subprocess.run(
-            [*as_owner, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
-             "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True,
+            [
+                *as_owner,
+                bindir / "initdb",
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
             [*as_owner, bindir / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_owner, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*as_owner, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -95,8 +109,22 @@ def mongodb() -> Iterator[str]:
         yield url
         return
     port = free_port()
-    command = ["uv", "run", "--quiet", "--no-project", "--python", "3.13", "--with", MONGOECO,
-               "python", MONGOD, "--bind_ip", "127.0.0.1", "--port", str(port)]
+    command: list[str | Path] = [
+        "uv",
+        "run",
+        "--quiet",
+        "--no-project",
+        "--python",
+        "3.13",
+        "--with",
+        MONGOECO,
+        "python",
+        MONGOD,
+        "--bind_ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)

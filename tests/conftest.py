@@ -1,0 +1,51 @@
+"""Fixtures for rendering the template from the working tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import pythons
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def local_interpreters() -> None:
+    """uv (run by the copier tasks) finds the local Pythons and never downloads one."""
+    os.environ.pop("VIRTUAL_ENV", None)
+    pythons.expose(ROOT / ".matrix" / "pythons")
+
+
+@pytest.fixture
+def render(tmp_path: Path) -> Render:
+    """render(tasks=False, destination=None, **answers) -> the rendered project's folder.
+
+    Runs the copier command a user runs, on the working tree (--vcs-ref=HEAD includes
+    uncommitted changes). A rejected answer raises ValueError with copier's message.
+    """
+    count = 0
+
+    def _render(*, tasks: bool = False, destination: Path | None = None, **data: Any) -> Path:
+        nonlocal count
+        count += 1
+        target = destination or tmp_path / f"project{count}"
+        command = ["copier", "copy", "--trust", "--defaults", "--overwrite", "--vcs-ref=HEAD"]
+        command += [f"--data={name}={value}" for name, value in data.items()]
+        if not tasks:
+            command.append("--skip-tasks")
+        result = subprocess.run(
+            [*command, str(ROOT), str(target)], capture_output=True, text=True, check=False
+        )
+        if result.returncode:
+            raise ValueError(result.stderr)
+        return target
+
+    return _render

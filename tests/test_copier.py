@@ -1,0 +1,136 @@
+"""What copier.yml asks, accepts, rejects and writes."""
+
+from __future__ import annotations
+
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import Render
+
+
+def answers(project: Path) -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return loaded
+
+
+def test_defaults_render_a_crud_project_on_sqlite(render: Render) -> None:
+    project = render()
+    recorded = answers(project)
+    assert recorded["level"] == 2
+    assert recorded["database"] == "sqlite"
+    assert recorded["python_version"] == "3.13"
+    assert recorded["project_slug"] == "my-api"
+    assert recorded["package_name"] == "my_api"
+    package = project / "src" / "my_api"
+    assert (package / "items" / "repository.py").is_file()
+    assert "aiosqlite" in (project / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.13"' in (project / "pyproject.toml").read_text()
+
+
+def test_names_are_derived_from_the_project_name(render: Render) -> None:
+    project = render(project_name="Acme Orders API!")
+    recorded = answers(project)
+    assert recorded["project_slug"] == "acme-orders-api"
+    assert recorded["package_name"] == "acme_orders_api"
+    assert (project / "src" / "acme_orders_api" / "main.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"project_name": "   "}, "must not be empty"),
+        ({"project_slug": "Bad Slug"}, "not a valid slug"),
+        ({"project_slug": "1api"}, "not a valid slug"),
+        ({"project_slug": "my--api"}, "not a valid slug"),
+        ({"package_name": "My-Package"}, "not a valid package name"),
+        ({"package_name": "class"}, "is a Python keyword"),
+        ({"package_name": "fastapi"}, "would shadow a module"),
+        ({"package_name": "tests"}, "would shadow a module"),
+        ({"author_email": "not-an-email"}, "is not an e-mail address"),
+        ({"python_version": "3.9"}, "Invalid choice"),
+        ({"level": 0}, "Invalid choice"),
+        ({"level": 6}, "Invalid choice"),
+        ({"database": "mysql"}, "Invalid choice"),
+    ],
+)
+def test_invalid_answers_are_rejected_with_a_reason(
+    render: Render, tmp_path: Path, answer: dict[str, object], message: str
+) -> None:
+    destination = tmp_path / "rejected"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        render(destination=destination, **answer)
+    assert not destination.exists()
+
+
+def test_level_1_has_no_database_whatever_is_answered(render: Render) -> None:
+    project = render(level=1, database="postgresql")
+    assert "database" not in answers(project)
+    package = project / "src" / "my_api"
+    assert sorted(path.name for path in package.iterdir()) == ["__init__.py", "main.py"]
+    pyproject = (project / "pyproject.toml").read_text()
+    assert "asyncpg" not in pyproject
+    assert "sqlalchemy" not in pyproject
+    assert not (project / ".env.example").exists()
+
+
+def test_the_database_swaps_only_the_data_access_modules(render: Render) -> None:
+    projects = {db: render(database=db) for db in ("sqlite", "postgresql", "mongodb")}
+
+    def read(database: str, relative: str) -> str:
+        return (projects[database] / "src" / "my_api" / relative).read_text()
+
+    for shared in ("items/router.py", "items/schemas.py", "main.py", "errors.py"):
+        assert read("sqlite", shared) == read("postgresql", shared) == read("mongodb", shared)
+    assert read("sqlite", "items/repository.py") == read("postgresql", "items/repository.py")
+    assert read("mongodb", "items/repository.py") != read("sqlite", "items/repository.py")
+    assert "AsyncMongoClient" in read("mongodb", "database.py")
+    assert not (projects["mongodb"] / "src" / "my_api" / "items" / "models.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "secret_name"),
+    [("postgresql", "POSTGRES_PASSWORD"), ("mongodb", "MONGO_INITDB_ROOT_PASSWORD")],
+)
+def test_secrets_are_generated_into_env_and_nowhere_else(
+    render: Render, database: str, secret_name: str
+) -> None:
+    first, second = render(database=database, tasks=True), render(database=database, tasks=True)
+    env = dict(line.split("=", 1) for line in (first / ".env").read_text().splitlines() if "=" in line)
+    secret = env[secret_name]
+    assert len(secret) >= 40
+    assert "change-me" not in (first / ".env").read_text()
+    assert f":{secret}@" in env["DATABASE_URL"]
+    assert stat.S_IMODE((first / ".env").stat().st_mode) == 0o600
+    assert secret not in (second / ".env").read_text()
+    # Only .env holds it: not the answers file, not any file that git would commit.
+    subprocess.run(["git", "init", "-q"], cwd=first, check=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=first,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert ".env" not in tracked
+    assert ".env.example" in tracked
+    assert ".copier-answers.yml" in tracked
+    assert "uv.lock" in tracked
+    for name in tracked:
+        assert secret not in (first / name).read_text(), name
+
+
+def test_an_existing_env_is_kept_when_the_project_is_rendered_again(render: Render) -> None:
+    project = render(database="postgresql", tasks=True)
+    (project / ".env").write_text("POSTGRES_PASSWORD=mine\n")
+    render(database="postgresql", tasks=True, destination=project)
+    assert (project / ".env").read_text() == "POSTGRES_PASSWORD=mine\n"
+
+
+def test_sqlite_needs_no_secret(render: Render) -> None:
+    project = render(tasks=True)
+    assert (project / ".env").read_text() == (project / ".env.example").read_text()

@@ -1,0 +1,60 @@
+"""The matrix is computed from copier.yml: its choices, `when` rules and choice validators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools import matrix
+
+
+def test_matrix_of_the_current_copier_yml() -> None:
+    assert matrix.combinations() == [
+        {"level": 1},
+        {"level": 2, "database": "sqlite"},
+        {"level": 2, "database": "postgresql"},
+        {"level": 2, "database": "mongodb"},
+    ]
+
+
+def test_labels_and_slugs() -> None:
+    combo = {"level": 2, "database": "postgresql"}
+    assert matrix.label(combo) == "level=2, database='postgresql'"
+    assert matrix.slug(combo) == "level2-postgresql"
+
+
+def test_when_rules_and_choice_validators_shape_the_matrix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copier_yml = tmp_path / "copier.yml"
+    copier_yml.write_text(
+        """
+_subdirectory: template
+project_name: {type: str, default: x}
+level: {type: int, choices: {one: 1, two: 2, three: 3}}
+database:
+  type: str
+  when: "{{ level >= 2 }}"
+  choices: [sqlite, postgresql]
+auth:
+  type: str
+  when: "{{ level >= 3 }}"
+  choices:
+    jwt: jwt
+    session: {value: session, validator: "{% if database == 'postgresql' %}no{% endif %}"}
+"""
+    )
+    monkeypatch.setattr(matrix, "COPIER_YML", copier_yml)
+    matrix.questions.cache_clear()
+    try:
+        assert matrix.combinations() == [
+            {"level": 1},
+            {"level": 2, "database": "sqlite"},
+            {"level": 2, "database": "postgresql"},
+            {"level": 3, "database": "sqlite", "auth": "jwt"},
+            {"level": 3, "database": "sqlite", "auth": "session"},
+            {"level": 3, "database": "postgresql", "auth": "jwt"},
+        ]
+    finally:
+        matrix.questions.cache_clear()
