@@ -1,0 +1,1 @@
+"""Users: who owns items, who may do what."""
