@@ -1,0 +1,1 @@
+"""Authentication with API keys: per-user keys sent in the X-API-Key header."""

@@ -1,0 +1,1 @@
+"""E-mail and password login: short-lived JWT access tokens, rotating refresh tokens."""
