@@ -56,6 +56,7 @@ def test_names_are_derived_from_the_project_name(render: Render) -> None:
         ({"level": 0}, "Invalid choice"),
         ({"level": 6}, "Invalid choice"),
         ({"database": "mysql"}, "Invalid choice"),
+        ({"level": 3, "auth": "saml"}, "Invalid choice"),
     ],
 )
 def test_invalid_answers_are_rejected_with_a_reason(
@@ -78,6 +79,23 @@ def test_level_1_has_no_database_whatever_is_answered(render: Render) -> None:
     assert not (project / ".env.example").exists()
 
 
+def test_auth_is_asked_only_from_level_3(render: Render) -> None:
+    crud = render(level=2, auth="oidc")
+    assert "auth" not in answers(crud)
+    assert not (crud / "src" / "my_api" / "auth").exists()
+    assert not (crud / "src" / "my_api" / "users").exists()
+    secured = render(level=3, auth="oidc")
+    assert answers(secured)["auth"] == "oidc"
+    assert (secured / "src" / "my_api" / "auth" / "jwks.py").is_file()
+    assert not (secured / "src" / "my_api" / "auth" / "passwords.py").exists()
+
+
+def test_level_3_defaults_to_jwt(render: Render) -> None:
+    project = render(level=3)
+    assert answers(project)["auth"] == "jwt"
+    assert (project / "src" / "my_api" / "auth" / "tokens.py").is_file()
+
+
 def test_the_database_swaps_only_the_data_access_modules(render: Render) -> None:
     projects = {db: render(database=db) for db in ("sqlite", "postgresql", "mongodb")}
 
@@ -93,18 +111,23 @@ def test_the_database_swaps_only_the_data_access_modules(render: Render) -> None
 
 
 @pytest.mark.parametrize(
-    ("database", "secret_name"),
-    [("postgresql", "POSTGRES_PASSWORD"), ("mongodb", "MONGO_INITDB_ROOT_PASSWORD")],
+    ("answers_", "secret_name"),
+    [
+        ({"database": "postgresql"}, "POSTGRES_PASSWORD"),
+        ({"database": "mongodb"}, "MONGO_INITDB_ROOT_PASSWORD"),
+        ({"level": 3, "auth": "jwt"}, "SECRET_KEY"),
+    ],
 )
 def test_secrets_are_generated_into_env_and_nowhere_else(
-    render: Render, database: str, secret_name: str
+    render: Render, answers_: dict[str, object], secret_name: str
 ) -> None:
-    first, second = render(database=database, tasks=True), render(database=database, tasks=True)
+    first, second = render(**answers_, tasks=True), render(**answers_, tasks=True)
     env = dict(line.split("=", 1) for line in (first / ".env").read_text().splitlines() if "=" in line)
     secret = env[secret_name]
     assert len(secret) >= 40
     assert "change-me" not in (first / ".env").read_text()
-    assert f":{secret}@" in env["DATABASE_URL"]
+    if secret_name != "SECRET_KEY":
+        assert f":{secret}@" in env["DATABASE_URL"]
     assert stat.S_IMODE((first / ".env").stat().st_mode) == 0o600
     assert secret not in (second / ".env").read_text()
     # Only .env holds it: not the answers file, not any file that git would commit.

@@ -15,6 +15,11 @@ def test_matrix_of_the_current_copier_yml() -> None:
         {"level": 2, "database": "sqlite"},
         {"level": 2, "database": "postgresql"},
         {"level": 2, "database": "mongodb"},
+        *(
+            {"level": 3, "database": database, "auth": auth}
+            for database in ("sqlite", "postgresql", "mongodb")
+            for auth in ("jwt", "api_key", "oidc")
+        ),
     ]
 
 
