@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import nox
+import yaml
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -180,12 +181,38 @@ def docker(session: nox.Session, combo: matrix.Combination) -> None:
             "/smoke.py",
             "http://app:8000",
             str(combo["level"]),
+            *superuser(session, compose, combo),
             external=True,
         )
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
         report.detail(session.name, image_mb=round(size / 2**20), build_s=round(build_seconds))
     finally:
         session.run(*compose, "down", "--volumes", "--remove-orphans", "--rmi", "local", external=True)
+
+
+def superuser(session: nox.Session, compose: list[str], combo: matrix.Combination) -> list[str]:
+    """Bootstrap a superuser with the project's own CLI inside the production container:
+    the smoke test's credentials (jwt: e-mail and password; api_key: the printed key)."""
+    auth = combo.get("auth")
+    if auth not in ("jwt", "api_key"):
+        return []
+    package = yaml.safe_load(Path(".copier-answers.yml").read_text())["package_name"]
+    cli = ["python", "-m", f"{package}.auth.cli", "create-superuser", "smoke@example.com"]
+    password = "smoke-test-password"
+    output = session.run(
+        *compose,
+        "exec",
+        "-T",
+        "-e",
+        f"SUPERUSER_PASSWORD={password}",
+        "app",
+        *cli,
+        external=True,
+        silent=True,
+    )
+    if auth == "jwt":
+        return ["jwt", "smoke@example.com", password]
+    return ["api_key", str(output).strip().splitlines()[-1]]
 
 
 def docker_output(session: nox.Session, *args: str) -> str:
