@@ -147,11 +147,13 @@ def test_secrets_are_generated_into_env_and_nowhere_else(
         assert secret not in (first / name).read_text(), name
 
 
-def test_an_existing_env_is_kept_when_the_project_is_rendered_again(render: Render) -> None:
+def test_an_existing_env_keeps_its_values_and_gains_missing_settings(render: Render) -> None:
     project = render(database="postgresql", tasks=True)
-    (project / ".env").write_text("POSTGRES_PASSWORD=mine\n")
+    (project / ".env").write_text("POSTGRES_PASSWORD=mine\nDATABASE_URL=postgresql+asyncpg://x\n")
     render(database="postgresql", tasks=True, destination=project)
-    assert (project / ".env").read_text() == "POSTGRES_PASSWORD=mine\n"
+    lines = (project / ".env").read_text().splitlines()
+    assert lines[:2] == ["POSTGRES_PASSWORD=mine", "DATABASE_URL=postgresql+asyncpg://x"]
+    assert sorted(line.split("=")[0] for line in lines[2:]) == ["POSTGRES_DB", "POSTGRES_USER"]
 
 
 def test_sqlite_needs_no_secret(render: Render) -> None:
