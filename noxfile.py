@@ -18,6 +18,7 @@ import functools
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -199,20 +200,11 @@ def superuser(session: nox.Session, compose: list[str], combo: matrix.Combinatio
     package = yaml.safe_load(Path(".copier-answers.yml").read_text())["package_name"]
     cli = ["python", "-m", f"{package}.auth.cli", "create-superuser", "smoke@example.com"]
     password = "smoke-test-password"
-    output = session.run(
-        *compose,
-        "exec",
-        "-T",
-        "-e",
-        f"SUPERUSER_PASSWORD={password}",
-        "app",
-        *cli,
-        external=True,
-        silent=True,
-    )
-    if auth == "jwt":
-        return ["jwt", "smoke@example.com", password]
-    return ["api_key", str(output).strip().splitlines()[-1]]
+    command = [*compose, "exec", "-T", "-e", f"SUPERUSER_PASSWORD={password}", "app", *cli]
+    session.log(" ".join(command))
+    # stdout only: the api_key CLI prints the key there and its message on stderr.
+    key = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    return ["jwt", "smoke@example.com", password] if auth == "jwt" else ["api_key", key]
 
 
 def docker_output(session: nox.Session, *args: str) -> str:
