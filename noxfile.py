@@ -38,7 +38,7 @@ RENDERS = WORK / "renders"
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "tests", "render", "generated", "docker"]
+nox.options.sessions = ["lint", "tests", "render", "generated", "python", "docker"]
 nox.options.reuse_venv = "yes"
 
 COMBINATIONS = [nox.param(combo, id=matrix.label(combo)) for combo in matrix.combinations()]
@@ -66,12 +66,12 @@ def recorded(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def render(session: nox.Session, combo: matrix.Combination, kind: str) -> Path:
+def render(session: nox.Session, combo: matrix.Combination, kind: str, **answers: str) -> Path:
     """Render the combination from the working tree into .matrix/renders/<kind>/<slug>,
     with the copier command a user runs (--trust: the tasks write .env and uv.lock)."""
-    destination = RENDERS / kind / matrix.slug(combo)
+    destination = RENDERS / kind / "-".join([matrix.slug(combo), *answers.values()])
     shutil.rmtree(destination, ignore_errors=True)
-    data = [f"--data={name}={value}" for name, value in {**PROJECT_DATA, **combo}.items()]
+    data = [f"--data={name}={value}" for name, value in {**PROJECT_DATA, **combo, **answers}.items()]
     # --vcs-ref=HEAD: HEAD plus uncommitted changes, not the latest tag.
     session.run(
         "copier",
@@ -142,6 +142,23 @@ def generated(session: nox.Session, combo: matrix.Combination) -> None:
         return
     with server() as url:
         session.run("uv", "run", "pytest", *session.posargs, env={"TEST_DATABASE_URL": url}, external=True)
+
+
+@nox.session
+@nox.parametrize(
+    "version", [nox.param(version, id=f"version={version!r}") for version in matrix.other_pythons()]
+)
+@recorded
+def python(session: nox.Session, version: str) -> None:
+    """The other Python versions a project may target: the combinations of the highest
+    level on the default database, type-checked and tested on that version."""
+    for combo in matrix.widest_combinations():
+        project = render(session, combo, "python", python_version=version)
+        session.chdir(project)
+        session.run("uv", "sync", "--locked", "--quiet", external=True)
+        session.run("uv", "run", "python", "--version", external=True)
+        session.run("uv", "run", "mypy", external=True)
+        session.run("uv", "run", "pytest", "-q", external=True)
 
 
 @nox.session

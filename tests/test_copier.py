@@ -30,6 +30,7 @@ def test_defaults_render_a_crud_project_on_sqlite(render: Render) -> None:
     assert (package / "items" / "repository.py").is_file()
     assert "aiosqlite" in (project / "pyproject.toml").read_text()
     assert 'requires-python = ">=3.13"' in (project / "pyproject.toml").read_text()
+    assert (project / ".python-version").read_text() == "3.13\n"
 
 
 def test_names_are_derived_from_the_project_name(render: Render) -> None:

@@ -23,6 +23,13 @@ def test_matrix_of_the_current_copier_yml() -> None:
     ]
 
 
+def test_other_pythons_and_widest_combinations() -> None:
+    assert matrix.other_pythons() == ["3.11", "3.12"]
+    assert matrix.widest_combinations() == [
+        {"level": 3, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
+    ]
+
+
 def test_labels_and_slugs() -> None:
     combo = {"level": 2, "database": "postgresql"}
     assert matrix.label(combo) == "level=2, database='postgresql'"

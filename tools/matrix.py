@@ -78,3 +78,18 @@ def label(combo: Combination) -> str:
 def slug(combo: Combination) -> str:
     """`level2-postgresql`: a name for files and Docker projects."""
     return "-".join(f"{name}{value}" if name == "level" else str(value) for name, value in combo.items())
+
+
+def other_pythons() -> list[str]:
+    """The Python versions a project may target, but the default."""
+    spec = questions()["python_version"]
+    return [version for version in _choices(spec, {}) if version != spec["default"]]
+
+
+def widest_combinations() -> list[Combination]:
+    """The combinations of the highest level on the default database: every module a
+    project can have but the other databases' data access."""
+    combos = combinations()
+    top = max(combo["level"] for combo in combos)
+    database = questions()["database"]["default"]
+    return [combo for combo in combos if combo["level"] == top and combo["database"] == database]
