@@ -7,6 +7,7 @@
 - generated(...): the rendered project installs with uv and passes its own tests
   against its real database (SQLite file, PostgreSQL server, MongoDB wire server).
 - docker(...): the project is built and tested in Docker (see tools/docker_matrix.py).
+- bench: not in the default run; the request-path benchmark (tools/bench, docs/benchmark.md).
 
 Every session renders from the working tree, uncommitted changes included. Each
 records its outcome in .matrix/results/; `python -m tools.report` prints the table.
@@ -14,6 +15,7 @@ records its outcome in .matrix/results/; `python -m tools.report` prints the tab
 
 from __future__ import annotations
 
+import argparse
 import functools
 import os
 import re
@@ -31,6 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+from tools import bench as benchmark  # noqa: E402
 from tools import matrix, pythons, report, services  # noqa: E402
 
 WORK = ROOT / ".matrix"
@@ -51,11 +54,7 @@ def recorded(func: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(func)
     def wrapper(session: nox.Session, **kwargs: Any) -> None:
-        # nox gives each session the environment it started with: set ours here. Sessions
-        # use this project's tools and each rendered project's own, so an inherited
-        # VIRTUAL_ENV (from `uv run nox`) would only confuse uv in rendered projects.
-        os.environ.pop("VIRTUAL_ENV", None)
-        pythons.expose(WORK / "pythons")
+        prepare_environment()
         started, status = time.monotonic(), "failed"
         try:
             func(session, **kwargs)
@@ -64,6 +63,14 @@ def recorded(func: Callable[..., None]) -> Callable[..., None]:
             report.record(session.name, status, time.monotonic() - started)
 
     return wrapper
+
+
+def prepare_environment() -> None:
+    # nox gives each session the environment it started with: set ours here. Sessions
+    # use this project's tools and each rendered project's own, so an inherited
+    # VIRTUAL_ENV (from `uv run nox`) would only confuse uv in rendered projects.
+    os.environ.pop("VIRTUAL_ENV", None)
+    pythons.expose(WORK / "pythons")
 
 
 def render(session: nox.Session, combo: matrix.Combination, kind: str, **answers: str) -> Path:
@@ -227,3 +234,40 @@ def superuser(session: nox.Session, compose: list[str], combo: matrix.Combinatio
 def docker_output(session: nox.Session, *args: str) -> str:
     output = session.run("docker", *args, external=True, silent=True)
     return str(output).strip()
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The request-path benchmark (docs/benchmark.md): not a test, it prints numbers.
+
+    nox -s bench -- [--database postgresql sqlite mongodb] [--level N] [--auth jwt|api_key]
+                    [--rounds 3] [--seconds 5]
+    """
+    questions = matrix.questions()
+    parser = argparse.ArgumentParser(prog="nox -s bench --")
+    parser.add_argument("--database", nargs="+", default=["postgresql", "sqlite", "mongodb"])
+    parser.add_argument("--level", type=int, default=max(questions["level"]["choices"].values()))
+    parser.add_argument("--auth", default="jwt", choices=["jwt", "api_key"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5)
+    options = parser.parse_args(session.posargs)
+    prepare_environment()
+    if not shutil.which("wrk"):
+        if os.geteuid() != 0:
+            session.error("bench needs wrk: apt-get install wrk")
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk", external=True)
+    servers = {"postgresql": services.postgres, "mongodb": services.mongodb}
+    for database in options.database:
+        combo: matrix.Combination = {"level": options.level, "database": database}
+        if options.level >= 3:
+            combo["auth"] = options.auth
+        project = render(session, combo, "bench")
+        session.chdir(project)
+        session.run("uv", "sync", "--locked", "--quiet", "--no-dev", external=True)
+        answers = yaml.safe_load(Path(".copier-answers.yml").read_text()) | combo
+        if database == "sqlite":
+            benchmark.run(project, answers, f"sqlite+aiosqlite:///{project}/bench.db", options.rounds, options.seconds)
+            continue
+        with servers[database]() as url:
+            benchmark.run(project, answers, url, options.rounds, options.seconds)

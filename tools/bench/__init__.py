@@ -1,0 +1,283 @@
+"""The request-path benchmark of a rendered project (`nox -s bench`): prints numbers.
+
+The app runs as its Docker image runs it (one uvicorn worker) pinned to CPU 0; wrk loads
+it from CPU 1. One user and 100 of their items are seeded through the API. Each round
+measures every scenario of the app, then the same list query and health route on a bare
+FastAPI app over the raw driver (reference.py) on the same database; rounds alternate
+which app goes first, and the median of the rounds is printed. Nothing here passes or
+fails on a number: read docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+LOAD_SCRIPT = HERE / "load.lua"
+PASSWORD = "bench-password-1234"  # noqa: S105 (a throwaway user of a throwaway database)
+ITEMS = 100
+APP_CPU, LOAD_CPU = "0", "1"
+
+
+@dataclass
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    started_in: float
+
+    def rss_mib(self, field: str = "VmRSS") -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no {field} for process {self.process.pid}")
+
+
+@dataclass
+class Client:
+    """What the load needs: the seeded user's headers, one of their items, and a second
+    user (the writer) whose creates do not grow the seeded user's list."""
+
+    headers: list[str]
+    writer_headers: list[str]
+    item_id: str
+    owner_id: str | None
+    login_form: str | None
+
+
+def pinned(cpu: str) -> list[str]:
+    return ["taskset", "-c", cpu] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
+
+
+def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers or {}), timeout=10) as response:  # noqa: S310
+        body = response.read()
+        return json.loads(body) if body else None
+
+
+@contextmanager
+def serve(project: Path, command: list[str], env: dict[str, str], port: int) -> Iterator[Server]:
+    """Start one worker on CPU 0; yield once it answers /health with 200."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*pinned(APP_CPU), *command, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"{command} exited: {error}")
+            try:
+                request(f"{base_url}/health")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.005)
+        yield Server(base_url, process, time.perf_counter() - started)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def sign_in(server: Server, project: Path, answers: dict[str, Any], env: dict[str, str], email: str) -> dict[str, str]:
+    """A new user's credentials, made the way a client of this auth method makes them."""
+    if answers["auth"] == "jwt":
+        body = json.dumps({"email": email, "password": PASSWORD}).encode()
+        request(f"{server.base_url}/auth/register", body, {"Content-Type": "application/json"})
+        form = urllib.parse.urlencode({"username": email, "password": PASSWORD}).encode()
+        form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+        tokens = request(f"{server.base_url}/auth/token", form, form_type)
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+    if answers["auth"] == "api_key":
+        command = [".venv/bin/python", "-m", f"{answers['package_name']}.auth.cli", "create-superuser", email]
+        cli_env = {**os.environ, **env, "SUPERUSER_PASSWORD": PASSWORD}
+        cli = subprocess.run(command, cwd=project, env=cli_env, check=True, capture_output=True, text=True)
+        return {"X-API-Key": cli.stdout.strip()}
+    raise SystemExit("bench: OIDC needs an identity provider; bench jwt or api_key instead.")
+
+
+def seed(server: Server, project: Path, answers: dict[str, Any], env: dict[str, str]) -> Client:
+    """One user (level 3) and ITEMS items of theirs, created through the API."""
+    headers: dict[str, str] = {}
+    writer: dict[str, str] = {}
+    login_form = owner_id = None
+    if answers["level"] >= 3:
+        headers = sign_in(server, project, answers, env, "bench@example.com")
+        writer = sign_in(server, project, answers, env, "writer@example.com")
+        owner_id = request(f"{server.base_url}/users/me", headers=headers)["id"]
+        if answers["auth"] == "jwt":
+            login_form = urllib.parse.urlencode({"username": "bench@example.com", "password": PASSWORD})
+    json_headers = {**headers, "Content-Type": "application/json"}
+    item_id = ""
+    for number in range(ITEMS):
+        body = json.dumps({"name": f"item {number}", "quantity": number}).encode()
+        item_id = request(f"{server.base_url}/items", body, json_headers)["id"]
+
+    def lines(values: dict[str, str]) -> list[str]:
+        return [f"{name}: {value}" for name, value in values.items()]
+
+    return Client(lines(headers), lines(writer), item_id, owner_id, login_form)
+
+
+def wrk_command(
+    base_url: str, method: str, path: str, body: str, headers: list[str], connections: int, seconds: float
+) -> list[str]:
+    return [
+        *pinned(LOAD_CPU),
+        "wrk",
+        "--threads=1",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={LOAD_SCRIPT}",
+        base_url,
+        "--",
+        method,
+        path,
+        body,
+        *headers,
+    ]
+
+
+def parse(output: str) -> Result:
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    requests, duration_us, p50, p99, errors = (int(value) for value in line.split()[1:])
+    return Result(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000, errors)
+
+
+def load(*command: list[str]) -> list[Result]:
+    """Run one or more wrk commands at the same time; their results in order."""
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in command]
+    return [parse(process.communicate()[0]) for process in processes]
+
+
+def scenarios(server: Server, client: Client, seconds: float) -> dict[str, Result]:
+    def run(method: str, path: str, body: str = "none", connections: int = 32) -> list[str]:
+        headers = client.writer_headers if body == "item" else client.headers
+        return wrk_command(server.base_url, method, path, body, headers, connections, seconds)
+
+    results = {
+        "list of 20": load(run("GET", "/items?limit=20"))[0],
+        "get one item": load(run("GET", f"/items/{client.item_id}"))[0],
+        "create": load(run("POST", "/items", "item"))[0],
+        "health": load(run("GET", "/health"))[0],
+    }
+    if client.login_form:
+        results["login, 4 connections"] = load(run("POST", "/auth/token", client.login_form, 4))[0]
+        listing, logins = load(run("GET", "/items?limit=20"), run("POST", "/auth/token", client.login_form, 4))
+        results["list while 4 log in"] = listing
+        results["  (their logins)"] = logins
+    return results
+
+
+def reference_scenarios(server: Server, seconds: float) -> dict[str, Result]:
+    def run(path: str) -> list[str]:
+        return wrk_command(server.base_url, "GET", path, "none", [], 32, seconds)
+
+    return {"list of 20": load(run("/items?limit=20"))[0], "health": load(run("/health"))[0]}
+
+
+def median(results: list[Result]) -> Result:
+    return Result(
+        statistics.median(r.requests_per_second for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.errors for r in results),
+    )
+
+
+def print_table(title: str, rows: dict[str, list[Result]]) -> dict[str, Result]:
+    print(f"\n{title}")
+    print(f"  {'scenario':<26}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>10}")
+    medians = {}
+    for name, results in rows.items():
+        m = medians[name] = median(results)
+        print(f"  {name:<26}{m.requests_per_second:>10,.0f}{m.p50_ms:>10.1f}{m.p99_ms:>10.1f}{m.errors:>10}")
+    return medians
+
+
+def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, seconds: float) -> None:
+    """Benchmark the rendered, synced project against the reference; print the figures."""
+    from tools.services import free_port
+
+    env = {"DATABASE_URL": database_url, "ACCESS_TOKEN_MINUTES": "60"}
+    uvicorn = [str(project / ".venv" / "bin" / "uvicorn")]
+    app_command = [*uvicorn, "--factory", f"{answers['package_name']}.main:create_app", "--proxy-headers"]
+    reference_command = [*uvicorn, "--app-dir", str(HERE), "reference:app", "--proxy-headers"]
+    python = subprocess.run(
+        [project / ".venv" / "bin" / "python", "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    combination = ", ".join(f"{k}={answers[k]}" for k in ("level", "database", "auth") if k in answers)
+    print(f"\n== bench: {combination}; {python}; {rounds} rounds of {seconds:g} s per scenario")
+    print(f"   app and reference: one uvicorn worker on CPU {APP_CPU}; load: wrk on CPU {LOAD_CPU}")
+
+    cold_starts, rss_after_start = [], []
+    for _ in range(3):
+        with serve(project, app_command, env, free_port()) as server:
+            cold_starts.append(server.started_in)
+            rss_after_start.append(server.rss_mib())
+    reference_starts = []
+    with serve(project, app_command, env, free_port()) as server:
+        client = seed(server, project, answers, env)
+        reference_env = {**env, "BENCH_OWNER_ID": client.owner_id or ""}
+        for _ in range(3):
+            with serve(project, reference_command, reference_env, free_port()) as reference:
+                reference_starts.append(reference.started_in)
+        with serve(project, reference_command, reference_env, free_port()) as reference:
+            ours: dict[str, list[Result]] = {}
+            theirs: dict[str, list[Result]] = {}
+            # Warm both up (connection pools, caches) before anything counts.
+            load(wrk_command(server.base_url, "GET", "/items", "none", client.headers, 32, 2))
+            load(wrk_command(reference.base_url, "GET", "/items", "none", [], 32, 2))
+            for number in range(rounds):
+                measured = [
+                    lambda: scenarios(server, client, seconds),
+                    lambda: reference_scenarios(reference, seconds),
+                ]
+                for which in measured if number % 2 == 0 else measured[::-1]:
+                    target = ours if which is measured[0] else theirs
+                    for name, result in which().items():
+                        target.setdefault(name, []).append(result)
+            rss_after_runs, rss_peak = server.rss_mib(), server.rss_mib("VmHWM")
+    app = print_table("this project (median of rounds)", ours)
+    reference_medians = print_table("reference: bare FastAPI on the raw driver", theirs)
+    print(
+        f"\n  cold start to first 200: {statistics.median(cold_starts) * 1000:.0f} ms "
+        f"(reference {statistics.median(reference_starts) * 1000:.0f} ms)"
+    )
+    print(
+        f"  RSS: {statistics.median(rss_after_start):.0f} MiB after start, {rss_after_runs:.0f} MiB "
+        f"after the runs, {rss_peak:.0f} MiB peak"
+    )
+    for name in ("list of 20", "health"):
+        ratio = app[name].requests_per_second / reference_medians[name].requests_per_second
+        print(f"  {name}: {ratio:.2f}x the reference's req/s")
+    if "list while 4 log in" in app:
+        ratio = app["list while 4 log in"].p99_ms / app["list of 20"].p99_ms
+        print(f"  list p99 while 4 log in: {ratio:.2f}x the quiet list's p99")
+    sys.stdout.flush()
