@@ -152,7 +152,7 @@ def wrk_command(
         "wrk",
         "--threads=1",
         f"--connections={connections}",
-        f"--duration={seconds}s",
+        f"--duration={seconds:g}s",
         "--timeout=10s",
         f"--script={LOAD_SCRIPT}",
         base_url,
@@ -165,7 +165,9 @@ def wrk_command(
 
 
 def parse(output: str) -> Result:
-    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{output}")
     requests, duration_us, p50, p99, errors = (int(value) for value in line.split()[1:])
     return Result(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000, errors)
 
