@@ -267,7 +267,9 @@ def bench(session: nox.Session) -> None:
         session.run("uv", "sync", "--locked", "--quiet", "--no-dev", external=True)
         answers = yaml.safe_load(Path(".copier-answers.yml").read_text()) | combo
         if database == "sqlite":
-            benchmark.run(project, answers, f"sqlite+aiosqlite:///{project}/bench.db", options.rounds, options.seconds)
+            benchmark.run(
+                project, answers, f"sqlite+aiosqlite:///{project}/bench.db", options.rounds, options.seconds
+            )
             continue
         with servers[database]() as url:
             benchmark.run(project, answers, url, options.rounds, options.seconds)
