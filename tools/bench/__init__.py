@@ -251,13 +251,14 @@ def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, 
         with serve(project, app_command, env, free_port()) as server:
             cold_starts.append(server.started_in)
             rss_after_start.append(server.rss_mib())
-    reference_starts = []
+    reference_starts, reference_rss = [], []
     with serve(project, app_command, env, free_port()) as server:
         client = seed(server, project, answers, env)
         reference_env = {**env, "BENCH_OWNER_ID": client.owner_id or ""}
         for _ in range(3):
             with serve(project, reference_command, reference_env, free_port()) as reference:
                 reference_starts.append(reference.started_in)
+                reference_rss.append(reference.rss_mib())
         with serve(project, reference_command, reference_env, free_port()) as reference:
             ours: dict[str, list[Result]] = {}
             theirs: dict[str, list[Result]] = {}
@@ -280,7 +281,8 @@ def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, 
     )
     print(
         f"  RSS: {statistics.median(rss_after_start):.0f} MiB after start, {rss_after_runs:.0f} MiB "
-        f"after the runs, {rss_peak:.0f} MiB peak"
+        f"after the runs, {rss_peak:.0f} MiB peak (reference after start: "
+        f"{statistics.median(reference_rss):.0f} MiB)"
     )
     for name in ("list of 20", "health"):
         ratio = app[name].requests_per_second / reference_medians[name].requests_per_second
