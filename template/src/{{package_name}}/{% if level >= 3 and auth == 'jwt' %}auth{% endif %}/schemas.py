@@ -2,11 +2,30 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
+# An address as email-validator normalises it (Unicode domain, NFC), then lower-cased:
+# what registration stores, and what login and the CLI look up.
 Email = Annotated[EmailStr, AfterValidator(str.lower)]
+EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 # Long enough to resist guessing, short enough that hashing it cannot be abused.
 Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+
+def normalized_email(text: str) -> str | None:
+    """The address as registration would store it, or None for text that is no address."""
+    try:
+        return EMAIL.validate_python(text)
+    except ValidationError:
+        return None
 
 
 class Registration(BaseModel):
