@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import Render
+from tools import matrix
 
 
 def answers(project: Path) -> dict[str, object]:
@@ -160,3 +162,16 @@ def test_an_existing_env_keeps_its_values_and_gains_missing_settings(render: Ren
 def test_sqlite_needs_no_secret(render: Render) -> None:
     project = render(tasks=True)
     assert (project / ".env").read_text() == (project / ".env.example").read_text()
+
+
+@pytest.mark.parametrize("combo", matrix.combinations(), ids=matrix.label)
+def test_a_long_package_name_keeps_the_code_lint_clean(render: Render, combo: matrix.Combination) -> None:
+    """Lines that name the package (imports above all) stay within the line length and
+    the formatter's style however long the name is."""
+    project = render(project_name="Inventory Management Service", **combo)
+    assert (project / "src" / "inventory_management_service").is_dir()
+    for command in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
