@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,8 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
             headers = round_trip(session, client, server.base_url, sign_in, work)
             details["client_s"] = round(time.monotonic() - client_started, 1)
             schemathesis(session, project, server.base_url, headers, work, details)
+            if auth:
+                still_signed_in(session, server.base_url, headers)
     finally:
         details["contract_s"] = round(time.monotonic() - started, 1)
         report.detail(session.name, **details)
@@ -213,6 +216,15 @@ def schemathesis(
                 details["st_failures"] = statistics.failures
     if statistics is None or not statistics.stateful_scenarios:
         session.error("schemathesis ran no stateful scenario: the document has no usable links")
+
+
+def still_signed_in(session: nox.Session, base_url: str, headers: dict[str, str]) -> None:
+    """The user's credentials work after schemathesis: it did not test a signed-out user
+    (say, one whose API key it revoked) where it meant the signed-in one."""
+    try:
+        request(f"{base_url}/users/me", headers=headers)
+    except urllib.error.HTTPError as error:
+        session.error(f"after schemathesis, the user's credentials get {error.code} from /users/me")
 
 
 def read_report(path: Path) -> Statistics:
