@@ -5,7 +5,8 @@
 - render(...): the combination renders with no leftover Jinja, no empty file, and its
   code compiles, passes ruff (check and format) and mypy --strict.
 - generated(...): the rendered project installs with uv and passes its own tests
-  against its real database (SQLite file, PostgreSQL server, MongoDB wire server).
+  against its real database (SQLite file, PostgreSQL server, MongoDB wire server);
+  from level 2, its running app passes the contract check (tools/contract).
 - docker(...): the project is built and tested in Docker (see tools/docker_matrix.py).
 - bench: not in the default run; the request-path benchmark (tools/bench, docs/benchmark.md).
 
@@ -16,6 +17,7 @@ records its outcome in .matrix/results/; `python -m tools.report` prints the tab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import re
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from tools import bench as benchmark  # noqa: E402
-from tools import matrix, pythons, report, services  # noqa: E402
+from tools import contract, matrix, pythons, report, services  # noqa: E402
 
 WORK = ROOT / ".matrix"
 RENDERS = WORK / "renders"
@@ -144,11 +146,11 @@ def generated(session: nox.Session, combo: matrix.Combination) -> None:
     session.run("uv", "sync", "--locked", "--quiet", external=True)
     database = combo.get("database", "sqlite") if combo["level"] >= 2 else "sqlite"
     server = {"postgresql": services.postgres, "mongodb": services.mongodb}.get(database)
-    if server is None:
-        session.run("uv", "run", "pytest", *session.posargs, external=True)
-        return
-    with server() as url:
-        session.run("uv", "run", "pytest", *session.posargs, env={"TEST_DATABASE_URL": url}, external=True)
+    with server() if server else contextlib.nullcontext(None) as url:
+        env = {"TEST_DATABASE_URL": url} if url else {}
+        session.run("uv", "run", "pytest", *session.posargs, env=env, external=True)
+        if combo["level"] >= 2:
+            contract.check(session, project, url, WORK / "contract" / project.name)
 
 
 @nox.session

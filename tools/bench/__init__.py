@@ -16,15 +16,14 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tools.server import Server, python, request, serve, superuser_key
+from tools.server import app_command as server_command
+from tools.services import free_port
 
 HERE = Path(__file__).resolve().parent
 LOAD_SCRIPT = HERE / "load.lua"
@@ -39,19 +38,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-@dataclass
-class Server:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    started_in: float
-
-    def rss_mib(self, field: str = "VmRSS") -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError(f"no {field} for process {self.process.pid}")
 
 
 @dataclass
@@ -70,40 +56,6 @@ def pinned(cpu: str) -> list[str]:
     return ["taskset", "-c", cpu] if (os.cpu_count() or 1) > 1 and shutil.which("taskset") else []
 
 
-def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers or {}), timeout=10) as response:
-        body = response.read()
-        return json.loads(body) if body else None
-
-
-@contextmanager
-def serve(project: Path, command: list[str], env: dict[str, str], port: int) -> Iterator[Server]:
-    """Start one worker on CPU 0; yield once it answers /health with 200."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*pinned(APP_CPU), *command, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if process.poll() is not None:
-                error = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"{command} exited: {error}")
-            try:
-                request(f"{base_url}/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.005)
-        yield Server(base_url, process, time.perf_counter() - started)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def sign_in(
     server: Server, project: Path, answers: dict[str, Any], env: dict[str, str], email: str
 ) -> dict[str, str]:
@@ -116,10 +68,7 @@ def sign_in(
         tokens = request(f"{server.base_url}/auth/token", form, form_type)
         return {"Authorization": f"Bearer {tokens['access_token']}"}
     if answers["auth"] == "api_key":
-        command = [".venv/bin/python", "-m", f"{answers['package_name']}.auth.cli", "create-superuser", email]
-        cli_env = {**os.environ, **env, "SUPERUSER_PASSWORD": PASSWORD}
-        cli = subprocess.run(command, cwd=project, env=cli_env, check=True, capture_output=True, text=True)
-        return {"X-API-Key": cli.stdout.strip()}
+        return {"X-API-Key": superuser_key(project, answers["package_name"], env, email, PASSWORD)}
     raise SystemExit("bench: OIDC needs an identity provider; bench jwt or api_key instead.")
 
 
@@ -233,33 +182,33 @@ def print_table(title: str, rows: dict[str, list[Result]]) -> dict[str, Result]:
 
 def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, seconds: float) -> None:
     """Benchmark the rendered, synced project against the reference; print the figures."""
-    from tools.services import free_port
-
     env = {"DATABASE_URL": database_url, "ACCESS_TOKEN_MINUTES": "60"}
-    uvicorn = [str(project / ".venv" / "bin" / "uvicorn")]
-    app_command = [*uvicorn, "--factory", f"{answers['package_name']}.main:create_app", "--proxy-headers"]
-    reference_command = [*uvicorn, "--app-dir", str(HERE), "reference:app", "--proxy-headers"]
-    python = subprocess.run(
-        [project / ".venv" / "bin" / "python", "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    app_command = server_command(project, answers["package_name"], "--proxy-headers")
+    py = python(project)
+    reference_command = [py, "-m", "uvicorn", "--app-dir", str(HERE), "reference:app", "--proxy-headers"]
+    version = subprocess.run([py, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     combination = ", ".join(f"{k}={answers[k]}" for k in ("level", "database", "auth") if k in answers)
-    print(f"\n== bench: {combination}; {python}; {rounds} rounds of {seconds:g} s per scenario")
+    print(f"\n== bench: {combination}; {version}; {rounds} rounds of {seconds:g} s per scenario")
     print(f"   app and reference: one uvicorn worker on CPU {APP_CPU}; load: wrk on CPU {LOAD_CPU}")
 
     cold_starts, rss_after_start = [], []
     for _ in range(3):
-        with serve(project, app_command, env, free_port()) as server:
+        with serve(project, app_command, env, free_port(), prefix=pinned(APP_CPU)) as server:
             cold_starts.append(server.started_in)
             rss_after_start.append(server.rss_mib())
     reference_starts, reference_rss = [], []
-    with serve(project, app_command, env, free_port()) as server:
+    with serve(project, app_command, env, free_port(), prefix=pinned(APP_CPU)) as server:
         client = seed(server, project, answers, env)
         reference_env = {**env, "BENCH_OWNER_ID": client.owner_id or ""}
         for _ in range(3):
-            with serve(project, reference_command, reference_env, free_port()) as reference:
+            with serve(
+                project, reference_command, reference_env, free_port(), prefix=pinned(APP_CPU)
+            ) as reference:
                 reference_starts.append(reference.started_in)
                 reference_rss.append(reference.rss_mib())
-        with serve(project, reference_command, reference_env, free_port()) as reference:
+        with serve(
+            project, reference_command, reference_env, free_port(), prefix=pinned(APP_CPU)
+        ) as reference:
             ours: dict[str, list[Result]] = {}
             theirs: dict[str, list[Result]] = {}
             # Warm both up (connection pools, caches) before anything counts.

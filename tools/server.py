@@ -1,0 +1,98 @@
+"""A rendered project's app served by uvicorn on loopback, for the bench and the contract check."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    started_in: float
+
+    def rss_mib(self, field: str = "VmRSS") -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no {field} for process {self.process.pid}")
+
+
+def python(project: Path) -> str:
+    """The interpreter of the project's environment (`uv sync` made it)."""
+    return str(project / ".venv" / "bin" / "python")
+
+
+def app_command(project: Path, package: str, *options: str) -> list[str]:
+    """uvicorn serving the project's app factory from its own environment."""
+    return [python(project), "-m", "uvicorn", "--factory", f"{package}.main:create_app", *options]
+
+
+def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers or {}), timeout=10) as response:
+        body = response.read()
+        return json.loads(body) if body else None
+
+
+@contextmanager
+def serve(
+    project: Path,
+    command: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    *,
+    prefix: Sequence[str] = (),
+    log: Path | None = None,
+) -> Iterator[Server]:
+    """Start `command` on 127.0.0.1:`port` in the project (after `prefix`, e.g. taskset);
+    yield once it answers /health with 200; stop it at the end. Its output goes to `log`
+    (without one, its stderr to a temporary file), shown if it exits before it answers."""
+    started = time.perf_counter()
+    with log.open("w+b") if log else tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [*prefix, *command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=project,
+            env={**os.environ, **env},
+            stdout=output if log else subprocess.DEVNULL,
+            stderr=output,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    text = output.read().decode(errors="replace")
+                    raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}: {text}")
+                if time.perf_counter() - started > STARTUP_SECONDS:
+                    raise TimeoutError(f"{base_url}/health did not answer in {STARTUP_SECONDS} s")
+                try:
+                    request(f"{base_url}/health")
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.005)
+            yield Server(base_url, process, time.perf_counter() - started)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def superuser_key(project: Path, package: str, env: dict[str, str], email: str, password: str) -> str:
+    """An API-key project's superuser, made with its own CLI: the key it prints."""
+    command = [python(project), "-m", f"{package}.auth.cli", "create-superuser", email]
+    cli_env = {**os.environ, **env, "SUPERUSER_PASSWORD": password}
+    # stdout only: the CLI prints the key there and its message on stderr.
+    cli = subprocess.run(command, cwd=project, env=cli_env, check=True, capture_output=True, text=True)
+    return cli.stdout.strip()
