@@ -7,7 +7,12 @@
 - generated(...): the rendered project installs with uv and passes its own tests
   against its real database (SQLite file, PostgreSQL server, MongoDB wire server);
   from level 2, its running app passes the contract check (tools/contract).
-- docker(...): the project is built and tested in Docker (see tools/docker_matrix.py).
+- python(version=...): every other Python version a project may target, on the widest
+  combinations: on this machine's interpreter when it has one, else in Docker.
+- docker(...): the project, for the default Python version, is built and tested in Docker.
+
+render and generated use the default Python version when this machine has it, else the
+newest offered version it has (tools/pythons.py); that default is then tested by docker.
 - bench: not in the default run; the request-path benchmark (tools/bench, docs/benchmark.md).
 
 Every session renders from the working tree, uncommitted changes included. Each
@@ -67,12 +72,19 @@ def recorded(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def prepare_environment() -> None:
+def prepare_environment() -> dict[str, Path]:
+    """The interpreters this machine has for the offered Python versions."""
     # nox gives each session the environment it started with: set ours here. Sessions
     # use this project's tools and each rendered project's own, so an inherited
     # VIRTUAL_ENV (from `uv run nox`) would only confuse uv in rendered projects.
     os.environ.pop("VIRTUAL_ENV", None)
-    pythons.expose(WORK / "pythons")
+    return pythons.expose(WORK / "pythons")
+
+
+@functools.cache
+def host_python() -> str:
+    """The Python version that sessions running on this machine render."""
+    return pythons.host_version(prepare_environment())
 
 
 def render(session: nox.Session, combo: matrix.Combination, kind: str, **answers: str) -> Path:
@@ -80,7 +92,8 @@ def render(session: nox.Session, combo: matrix.Combination, kind: str, **answers
     with the copier command a user runs (--trust: the tasks write .env and uv.lock)."""
     destination = RENDERS / kind / "-".join([matrix.slug(combo), *answers.values()])
     shutil.rmtree(destination, ignore_errors=True)
-    data = [f"--data={name}={value}" for name, value in {**PROJECT_DATA, **combo, **answers}.items()]
+    values = {**PROJECT_DATA, "python_version": host_python(), **combo, **answers}
+    data = [f"--data={name}={value}" for name, value in values.items()]
     # --vcs-ref=HEAD: HEAD plus uncommitted changes, not the latest tag.
     session.run(
         "copier",
@@ -159,10 +172,16 @@ def generated(session: nox.Session, combo: matrix.Combination) -> None:
 )
 @recorded
 def python(session: nox.Session, version: str) -> None:
-    """The other Python versions a project may target: the combinations of the highest
-    level on the default database, type-checked and tested on that version."""
+    """The other Python versions a project may target, on the combinations of the highest
+    level on the default database. With an interpreter on this machine (and not the one
+    render and generated use already): type-checked and tested on it. Without one: in
+    Docker, on the python:<version>-slim image, like the docker sessions."""
+    on_host = version in prepare_environment() and version != host_python()
     for combo in matrix.widest_combinations():
         project = render(session, combo, "python", python_version=version)
+        if not on_host:
+            in_docker(session, project, combo, version)
+            continue
         session.chdir(project)
         session.run("uv", "sync", "--locked", "--quiet", external=True)
         session.run("uv", "run", "python", "--version", external=True)
@@ -174,16 +193,28 @@ def python(session: nox.Session, version: str) -> None:
 @nox.parametrize("combo", COMBINATIONS)
 @recorded
 def docker(session: nox.Session, combo: matrix.Combination) -> None:
+    """The combination for the default Python version, in Docker (see in_docker)."""
+    version = pythons.default()
+    project = render(session, combo, "docker", python_version=version)
+    image_mb, build_s = in_docker(session, project, combo, version)
+    report.detail(session.name, image_mb=image_mb, build_s=build_s)
+
+
+def in_docker(
+    session: nox.Session, project: Path, combo: matrix.Combination, version: str
+) -> tuple[int, int]:
     """Build the images, run the tests in a container against the real database service,
-    start the production image and smoke-test it over HTTP; always `down -v`."""
-    project = render(session, combo, "docker")
+    start the production image and smoke-test it over HTTP; always `down -v`. Returns the
+    runtime image's size (MiB) and the build's seconds."""
     database = combo.get("database") if combo["level"] >= 2 else None
-    python_image = f"python:{matrix.questions()['python_version']['default']}-slim"
+    python_image = f"python:{version}-slim"
     images = [python_image, *{"postgresql": ["postgres:17"], "mongodb": ["mongo:8"]}.get(database or "", [])]
     # Official images when they can be pulled, local stand-ins when not (docker/images/).
     session.run("bash", str(ROOT / "docker" / "images" / "build.sh"), *images, external=True)
+    if not (project / "uv.lock").exists():
+        lock_in_container(session, project, python_image)
     session.chdir(project)
-    name = f"ftpl-{matrix.slug(combo)}-{os.getpid()}"
+    name = re.sub(r"[^a-z0-9_-]", "", f"ftpl-{project.name}-{os.getpid()}")
     compose = ["docker", "compose", "-f", "compose.yaml", "-p", name, "--profile", "test"]
     try:
         started = time.monotonic()
@@ -212,9 +243,32 @@ def docker(session: nox.Session, combo: matrix.Combination) -> None:
             external=True,
         )
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
-        report.detail(session.name, image_mb=round(size / 2**20), build_s=round(build_seconds))
     finally:
         session.run(*compose, "down", "--volumes", "--remove-orphans", "--rmi", "local", external=True)
+    return round(size / 2**20), round(build_seconds)
+
+
+def lock_in_container(session: nox.Session, project: Path, image: str) -> None:
+    """Lock a project whose Python this machine lacks (the render's `uv lock` task could
+    not) with that Python, in its image, and the uv version its Dockerfile installs."""
+    uv_version = re.search(r"^ARG UV_VERSION=(\S+)$", (project / "Dockerfile").read_text(), re.MULTILINE)
+    if uv_version is None:
+        session.error("the Dockerfile has no ARG UV_VERSION")
+    pip = "pip install --quiet --disable-pip-version-check --root-user-action=ignore"
+    session.run(
+        "docker",
+        "run",
+        "--rm",
+        f"--volume={project}:/src",
+        "--workdir=/src",
+        "--volume=ftpl-lock-cache:/root/.cache",  # pip's and uv's caches, kept between runs
+        "--env=UV_PYTHON_DOWNLOADS=never",
+        image,
+        "sh",
+        "-c",
+        f'{pip} "uv=={uv_version[1]}" && uv lock --quiet',
+        external=True,
+    )
 
 
 def superuser(session: nox.Session, compose: list[str], combo: matrix.Combination) -> list[str]:

@@ -18,14 +18,16 @@ Render = Callable[..., Path]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def local_interpreters() -> None:
-    """uv (run by the copier tasks) finds the local Pythons and never downloads one."""
+def host_python() -> str:
+    """uv (run by the copier tasks) finds the local Pythons and never downloads one.
+    The Python version renders get unless a test says otherwise: one this machine has,
+    so that the lock task and the project's own commands run."""
     os.environ.pop("VIRTUAL_ENV", None)
-    pythons.expose(ROOT / ".matrix" / "pythons")
+    return pythons.host_version(pythons.expose(ROOT / ".matrix" / "pythons"))
 
 
 @pytest.fixture
-def render(tmp_path: Path) -> Render:
+def render(tmp_path: Path, host_python: str) -> Render:
     """render(tasks=False, destination=None, **answers) -> the rendered project's folder.
 
     Runs the copier command a user runs, on the working tree (--vcs-ref=HEAD includes
@@ -38,6 +40,7 @@ def render(tmp_path: Path) -> Render:
         count += 1
         target = destination or tmp_path / f"project{count}"
         command = ["copier", "copy", "--trust", "--defaults", "--overwrite", "--vcs-ref=HEAD"]
+        data = {"python_version": host_python, **data}
         command += [f"--data={name}={value}" for name, value in data.items()]
         if not tasks:
             command.append("--skip-tasks")

@@ -6,6 +6,7 @@ import re
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,56 @@ def test_defaults_render_a_crud_project_on_sqlite(render: Render) -> None:
     recorded = answers(project)
     assert recorded["level"] == 2
     assert recorded["database"] == "sqlite"
-    assert recorded["python_version"] == "3.13"
     assert recorded["project_slug"] == "my-api"
     assert recorded["package_name"] == "my_api"
     package = project / "src" / "my_api"
     assert (package / "items" / "repository.py").is_file()
     assert "aiosqlite" in (project / "pyproject.toml").read_text()
-    assert 'requires-python = ">=3.13"' in (project / "pyproject.toml").read_text()
-    assert (project / ".python-version").read_text() == "3.13\n"
+
+
+def test_the_default_python_is_the_newest_offered() -> None:
+    spec = matrix.questions()["python_version"]
+    offered = [tuple(map(int, version.split("."))) for version in spec["choices"]]
+    assert tuple(map(int, spec["default"].split("."))) == max(offered)
+    assert (3, 10) not in offered  # end-of-life since October 2026
+
+
+def test_the_readme_options_table_matches_copier_yml() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    row = re.search(r"^\| `python_version` \| (.+) \| (.+) \|$", readme, re.MULTILINE)
+    assert row, "README.md has no python_version row"
+    spec = matrix.questions()["python_version"]
+    assert row[1].split(", ") == spec["choices"]
+    assert row[2] == spec["default"]
+    levels = re.search(r"^\| `level` \| (.+) \| (.+) \|$", readme, re.MULTILINE)
+    assert levels, "README.md has no level row"
+    assert [int(level) for level in re.findall(r"(\d+) [A-Za-z]", levels[1])] == list(
+        matrix.questions()["level"]["choices"].values()
+    )
+    assert int(levels[2]) == matrix.questions()["level"]["default"]
+
+
+@pytest.mark.parametrize("version", matrix.questions()["python_version"]["choices"])
+def test_every_python_setting_follows_the_answer(render: Render, version: str) -> None:
+    project = render(level=3, database="postgresql", python_version=version)
+    assert answers(project)["python_version"] == version
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={version}"
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{version.replace('.', '')}"
+    assert pyproject["tool"]["mypy"]["python_version"] == version
+    assert (project / ".python-version").read_text() == f"{version}\n"
+    assert f"ARG PYTHON_IMAGE=python:{version}-slim\n" in (project / "Dockerfile").read_text()
+    assert f"PYTHON_IMAGE: ${{PYTHON_IMAGE:-python:{version}-slim}}" in (project / "compose.yaml").read_text()
+    # uvloop 0.22.1 (faster than 0.23.0) has wheels up to 3.14 only.
+    constraints = pyproject.get("tool", {}).get("uv", {}).get("constraint-dependencies", [])
+    assert constraints == ([] if version == "3.15" else ["uvloop!=0.23.0"])
+    # Nothing else names a Python version: no file assumes one the answer did not choose.
+    others = [other for other in matrix.questions()["python_version"]["choices"] if other != version]
+    for path in project.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            named = [other for other in others if re.search(rf"(?<![\d.]){re.escape(other)}(?![\d])", text)]
+            assert not named, f"{path.relative_to(project)} names Python {named}"
 
 
 def test_names_are_derived_from_the_project_name(render: Render) -> None:

@@ -24,7 +24,7 @@ def test_matrix_of_the_current_copier_yml() -> None:
 
 
 def test_other_pythons_and_widest_combinations() -> None:
-    assert matrix.other_pythons() == ["3.11", "3.12"]
+    assert matrix.other_pythons() == ["3.11", "3.12", "3.13", "3.14"]
     assert matrix.widest_combinations() == [
         {"level": 3, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
     ]

@@ -41,7 +41,9 @@ def env_of(project: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
-def test_update_from_level_2_to_3_keeps_local_changes_and_adds_new_settings(tmp_path: Path) -> None:
+def test_update_from_level_2_to_3_keeps_local_changes_and_adds_new_settings(
+    tmp_path: Path, host_python: str
+) -> None:
     template = snapshot_of_the_template(tmp_path / "template")
     project = tmp_path / "project"
     run(
@@ -51,6 +53,7 @@ def test_update_from_level_2_to_3_keeps_local_changes_and_adds_new_settings(tmp_
         "--trust",
         "--defaults",
         "--vcs-ref=HEAD",
+        f"--data=python_version={host_python}",
         str(template),
         str(project),
         cwd=tmp_path,

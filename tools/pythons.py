@@ -1,8 +1,10 @@
-"""Make the Python versions a project may target findable by uv, offline.
+"""Make the Python versions a project may target findable by uv, offline, and choose
+the one a render on this machine can run.
 
 uv looks for `python3.X` on PATH and would otherwise try to download a missing
 interpreter. Interpreters installed with pyenv are linked into one folder, which is
 put first on PATH, and downloads are turned off so a missing version fails at once.
+The versions are copier.yml's `python_version` choices.
 """
 
 from __future__ import annotations
@@ -10,9 +12,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
-VERSIONS = ("3.11", "3.12", "3.13")
+from tools import matrix
+
+
+def offered() -> list[str]:
+    """copier.yml's `python_version` choices, oldest first."""
+    return [str(version) for version in matrix.questions()["python_version"]["choices"]]
+
+
+def default() -> str:
+    return str(matrix.questions()["python_version"]["default"])
 
 
 def _pyenv_root() -> Path | None:
@@ -43,11 +55,13 @@ def expose(link_dir: Path) -> dict[str, Path]:
     link_dir.mkdir(parents=True, exist_ok=True)
     root = _pyenv_root()
     found: dict[str, Path] = {}
-    for version in VERSIONS:
-        interpreter = _find(version, root)
-        if interpreter is None or link_dir in interpreter.parents:
-            continue
+    for version in offered():
         link = link_dir / f"python{version}"
+        interpreter = _find(version, root)
+        if interpreter is not None and link_dir in interpreter.parents:
+            interpreter = link.resolve() if link.exists() else None  # found through our own link
+        if interpreter is None:
+            continue
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(interpreter)
@@ -57,8 +71,36 @@ def expose(link_dir: Path) -> dict[str, Path]:
     return found
 
 
+def host_version(found: dict[str, Path]) -> str:
+    """The version that sessions running on this machine render: the default when an
+    interpreter for it is here, else the newest offered one that is (the default is
+    then tested in Docker)."""
+    if default() in found:
+        return default()
+    if not found:
+        raise RuntimeError(f"no interpreter for any of Python {', '.join(offered())} on this machine")
+    return max(found, key=lambda version: [int(part) for part in version.split(".")])
+
+
+def _uv_can_provide(version: str) -> bool:
+    """uv finds the interpreter, or installs it (where downloads are allowed and reachable)."""
+    for command in (["python", "find", version], ["python", "install", "--quiet", version]):
+        if subprocess.run(["uv", *command], capture_output=True, check=False).returncode == 0:
+            return True
+    return False
+
+
 if __name__ == "__main__":
-    # Print the folder to put first on PATH (scripts/new-project).
+    # scripts/new-project: print the folder to put first on PATH, then the Python version
+    # to render: the default, unless neither this machine nor uv can provide it.
+    wanted = default()
+    usable = _uv_can_provide(wanted)
     folder = Path(__file__).resolve().parent.parent / ".matrix" / "pythons"
-    expose(folder)
-    print(folder)
+    found = expose(folder)
+    version = wanted if usable or wanted in found else host_version(found)
+    if version != wanted:
+        print(
+            f"Python {wanted} is not installed and uv cannot download it here: using {version}.",
+            file=sys.stderr,
+        )
+    print(folder, version)

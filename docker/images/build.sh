@@ -3,6 +3,8 @@
 # reaches Debian's mirror and PyPI but no container registry:
 #
 #   python:3.13-slim, python:3.13  Debian trixie's CPython 3.13 + venv, pip in /usr/local
+#   python:3.14-slim, python:3.14  Debian sid's CPython 3.14 (trixie stops at 3.13), the same way
+#   python:3.15-slim, python:3.15  Debian sid's CPython 3.15
 #   postgres:17                    Debian trixie's postgresql-17 + official-style entrypoint
 #   mongo:8, mongo:7               mongoeco[wire] (MongoDB wire protocol, in Python) on python:3.13-slim
 #
@@ -10,9 +12,9 @@
 # local stand-in is built and tagged with the official name, so unmodified Dockerfiles
 # (FROM python:3.13-slim) and compose files (image: postgres:17) resolve locally: the
 # default pull_policy "missing" never pulls a tag that exists.
-# The stand-ins sit on local/debian:trixie (debootstrap --variant=minbase, slimmed like
-# the official -slim images, imported with `docker import`); it is kept, so a rebuild
-# with Docker's cache takes about a second.
+# The stand-ins sit on local/debian:trixie or local/debian:sid (debootstrap
+# --variant=minbase, slimmed like the official -slim images, imported with `docker
+# import`); the bases are kept, so a rebuild with Docker's cache takes about a second.
 #
 # Usage: docker/images/build.sh [IMAGE|FAMILY ...]    default: python postgres mongo
 #        e.g.  docker/images/build.sh postgres:17 mongo:8
@@ -26,8 +28,6 @@ cd "$(dirname "$0")"
 
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}
-SUITE=trixie
-BASE_IMAGE=local/debian:trixie
 FRESH=${FRESH:-0}
 FORCE=${FORCE:-$FRESH}
 PULL=${PULL:-1}
@@ -37,7 +37,10 @@ export DOCKER_BUILDKIT=1
 mkdir -p "$LOG_DIR"
 NOCACHE=(); [ "$FRESH" = 1 ] && NOCACHE=(--no-cache)
 
-ALL_TAGS=(python:3.13-slim python:3.13 postgres:17 mongo:8 mongo:7)
+ALL_TAGS=(python:3.13-slim python:3.13 python:3.14-slim python:3.14 python:3.15-slim python:3.15
+          postgres:17 mongo:8 mongo:7)
+# The Debian suite that carries each stand-in's software (sid: the Pythons trixie lacks).
+declare -A SUITE_OF=([3.13]=trixie [3.14]=sid [3.15]=sid [postgres]=trixie)
 
 # ---- helpers -------------------------------------------------------------------------
 now()     { date +%s.%N; }
@@ -63,9 +66,9 @@ run_logged() {  # run_logged NAME CMD...: output to $LOG_DIR/NAME.log, its tail 
   fi
 }
 
-# ---- base: Debian trixie minbase rootfs -> local/debian:trixie --------------------------
-make_rootfs_image() {  # (runs in run_logged's subshell)
-  local root
+# ---- base: Debian minbase rootfs of a suite -> local/debian:SUITE -----------------------
+make_rootfs_image() {  # make_rootfs_image SUITE (runs in run_logged's subshell)
+  local suite=$1 root
   if ! command -v debootstrap >/dev/null 2>&1; then
     echo "installing debootstrap (apt)"  # (into the log)
     apt-get update -qq || true
@@ -74,14 +77,16 @@ make_rootfs_image() {  # (runs in run_logged's subshell)
   ROOTFS_TMP=$(mktemp -d); root="$ROOTFS_TMP/rootfs"
   trap 'rm -rf "$ROOTFS_TMP"' EXIT
   debootstrap --variant=minbase --include=ca-certificates,netbase,tzdata \
-    "$SUITE" "$root" "$MIRROR"
+    "$suite" "$root" "$MIRROR"
 
-  # apt sources as in the official image: main + updates + security
-  cat >"$root/etc/apt/sources.list" <<EOF
-deb $MIRROR $SUITE main
-deb $MIRROR $SUITE-updates main
-deb $SECURITY_MIRROR $SUITE-security main
+  # apt sources as in the official image: main + updates + security (sid has neither)
+  echo "deb $MIRROR $suite main" >"$root/etc/apt/sources.list"
+  if [ "$suite" != sid ]; then
+    cat >>"$root/etc/apt/sources.list" <<EOF
+deb $MIRROR $suite-updates main
+deb $SECURITY_MIRROR $suite-security main
 EOF
+  fi
   # apt tweaks of the official debian images: no .deb cache, no recommends
   cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
@@ -89,6 +94,11 @@ APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/a
 Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
 EOF
   echo 'APT::Install-Recommends "false";' >"$root/etc/apt/apt.conf.d/docker-no-recommends"
+  if [ "$suite" = sid ]; then
+    # sid's Release file is valid for a week only; a mirror that is a snapshot (as this
+    # machine's is) serves it expired, and apt would refuse it. A stand-in accepts that.
+    echo 'Acquire::Check-Valid-Until "false";' >"$root/etc/apt/apt.conf.d/snapshot-mirror"
+  fi
 
   # "-slim": later package installs skip docs, man pages and translations ...
   cat >"$root/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
@@ -124,19 +134,20 @@ EOF
     --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["bash"]' \
-    - "$BASE_IMAGE"
+    - "local/debian:$suite"
 }
 
-BASE_DONE=0
-ensure_base() {
-  [ "$BASE_DONE" = 1 ] && return 0
-  BASE_DONE=1
-  if [ "$FRESH" != 1 ] && exists "$BASE_IMAGE"; then return 0; fi
-  local t0 old_id; t0=$(now)
-  old_id=$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)
-  say "building $BASE_IMAGE (debootstrap $SUITE from $MIRROR)"
-  run_logged local-debian-trixie make_rootfs_image
-  row "$BASE_IMAGE" built "$(elapsed "$t0")" "$(size_mb "$BASE_IMAGE")"
+declare -A BASE_DONE=()
+ensure_base() {  # ensure_base SUITE: local/debian:SUITE exists (built once per run with FRESH=1)
+  local suite=$1 image=local/debian:$1 t0 old_id
+  [ -n "${BASE_DONE[$suite]:-}" ] && return 0
+  BASE_DONE[$suite]=1
+  if [ "$FRESH" != 1 ] && exists "$image"; then return 0; fi
+  t0=$(now)
+  old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+  say "building $image (debootstrap $suite from $MIRROR)"
+  run_logged "local-debian-$suite" make_rootfs_image "$suite"
+  row "$image" built "$(elapsed "$t0")" "$(size_mb "$image")"
   [ -z "$old_id" ] || REPLACED+=("$old_id")
 }
 
@@ -144,11 +155,14 @@ ensure_base() {
 REPLACED=()          # image IDs a rebuild replaced: removed at the end if nothing uses them
 declare -A BUILT=()   # local images and build contexts done in this run
 build_standin() {  # build_standin TAG: build the local image behind TAG (once) and tag it
-  local tag=$1 local_tag old_id args
+  local tag=$1 local_tag old_id args version suite
   old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
   case "$tag" in
-    python:*)   ensure_base; local_tag=local/python:3.13; args=(--build-arg "BASE=$BASE_IMAGE" python) ;;
-    postgres:*) ensure_base; local_tag=local/postgres:17; args=(--build-arg "BASE=$BASE_IMAGE" postgres) ;;
+    python:*)   version=${tag#python:}; version=${version%-slim}; suite=${SUITE_OF[$version]}
+                ensure_base "$suite"; local_tag=local/python:$version
+                args=(--build-arg "BASE=local/debian:$suite" --build-arg "PYTHON_VERSION=$version" python) ;;
+    postgres:*) suite=${SUITE_OF[postgres]}; ensure_base "$suite"; local_tag=local/postgres:17
+                args=(--build-arg "BASE=local/debian:$suite" postgres) ;;
     mongo:*)    ensure_tag python:3.13-slim   # the stand-in runs on it (local or official)
                 local_tag=local/mongo:${tag#mongo:}
                 args=(--build-arg BASE=python:3.13-slim --build-arg "MONGO_MAJOR=${tag#mongo:}" mongo) ;;

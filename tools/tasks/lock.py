@@ -1,23 +1,42 @@
 """Copier task: pin the project's dependencies in uv.lock with `uv lock`.
 
 The Docker build installs with `uv sync --locked`, so a project needs its lock
-file from the start. Without uv on PATH, say how to create it instead of failing
-the copy.
+file from the start. Without uv on PATH, or when `uv lock` fails (no interpreter
+for the project's Python and no way to download one, no index), the project is
+kept and the message says what to run, instead of failing the copy (which would
+delete the folder).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 
 def main() -> int:
-    uv = shutil.which("uv")
+    # `uv run copier` tells its children where it is (UV): no PATH lookup, and no pyenv
+    # shim that fails in a project whose .python-version names another Python.
+    uv = os.environ.get("UV") or shutil.which("uv")
     if uv is None:
         print("uv not found: install it (https://docs.astral.sh/uv/) and run `uv lock`.")
         return 0
-    return subprocess.run([uv, "lock", "--quiet"], check=False).returncode
+    if subprocess.run([uv, "lock", "--quiet"], check=False).returncode == 0:
+        return 0
+    version = Path(".python-version").read_text().strip()
+    if subprocess.run([uv, "python", "find", version], capture_output=True, check=False).returncode:
+        print(
+            f"The project is rendered without uv.lock: Python {version} is not installed here and"
+            f" uv could not download it. Install it (`uv python install {version}`), then run"
+            " `uv lock` in the project."
+        )
+    else:
+        print(
+            "The project is rendered without uv.lock: `uv lock` failed (above). Run it again in the project."
+        )
+    return 0
 
 
 if __name__ == "__main__":
