@@ -6,7 +6,8 @@
   code compiles, passes ruff (check and format) and mypy --strict.
 - generated(...): the rendered project installs with uv and passes its own tests
   against its real database (SQLite file, PostgreSQL server, MongoDB wire server);
-  from level 2, its running app passes the contract check (tools/contract).
+  from level 2, its running app passes the contract check (tools/contract); its /docs
+  and /redoc render every operation in headless Chromium (tools/browser.py).
 - python(version=...): every other Python version a project may target, on the widest
   combinations: on this machine's interpreter when it has one, else in Docker.
 - docker(...): the project, for the default Python version, is built and tested in Docker.
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from tools import bench as benchmark  # noqa: E402
-from tools import contract, matrix, pythons, report, services  # noqa: E402
+from tools import browser, contract, matrix, pythons, report, server, services  # noqa: E402
 
 WORK = ROOT / ".matrix"
 RENDERS = WORK / "renders"
@@ -164,6 +165,16 @@ def generated(session: nox.Session, combo: matrix.Combination) -> None:
         session.run("uv", "run", "pytest", *session.posargs, env=env, external=True)
         if combo["level"] >= 2:
             contract.check(session, project, url, WORK / "contract" / project.name)
+        else:
+            docs_in_a_browser(session, project)
+
+
+def docs_in_a_browser(session: nox.Session, project: Path) -> None:
+    """Level 1 (level 2 up: in the contract check): /docs and /redoc in headless Chromium."""
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    command = [server.python(project), "-m", "uvicorn", f"{package}.main:app"]
+    with server.serve(project, command, {}, services.free_port()) as running:
+        report.detail(session.name, docs_operations=browser.check_docs(session, running.base_url))
 
 
 @nox.session

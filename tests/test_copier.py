@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import stat
 import subprocess
@@ -31,6 +32,34 @@ def test_defaults_render_a_crud_project_on_sqlite(render: Render) -> None:
     package = project / "src" / "my_api"
     assert (package / "items" / "repository.py").is_file()
     assert "aiosqlite" in (project / "pyproject.toml").read_text()
+
+
+def test_free_text_answers_are_escaped_where_they_land(render: Render) -> None:
+    name, description = 'Acme "Orders" \\ API', 'Says "hi" with \\N{SNOWMAN}, \\u2603 and \'\'\' """'
+    author, email = 'Ann O\'Brien \\ "Dev"', '"ann\\x"@example.com'
+    for level in (1, 3):
+        project = render(
+            level=level, project_name=name, description=description, author_name=author, author_email=email
+        )
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+        assert pyproject["project"]["description"] == description
+        assert pyproject["project"]["authors"] == [{"name": author, "email": email}]
+        package = project / "src" / str(answers(project)["package_name"])
+        init = ast.parse((package / "__init__.py").read_text())
+        assert ast.get_docstring(init) == f"{name}: {description}."
+        for path in project.rglob("*.py"):
+            compile(path.read_text(), str(path), "exec")  # raises on a broken literal
+        docstring = ast.get_docstring(ast.parse((package / "main.py").read_text()))
+        assert docstring
+        assert docstring.startswith(f"{name}: " if level == 1 else "Application factory")
+
+
+@pytest.mark.parametrize("question", ["project_name", "description", "author_name", "author_email"])
+@pytest.mark.parametrize("text", ["two\nlines", "a\ttab", "carriage\rreturn", "escape\x1b"])
+def test_free_text_answers_must_be_one_line(render: Render, question: str, text: str) -> None:
+    value = f"x{text}@example.com" if question == "author_email" else text
+    with pytest.raises(ValueError, match=r"one line|not an e-mail address"):
+        render(**{question: value})
 
 
 def test_the_default_python_is_the_newest_offered() -> None:

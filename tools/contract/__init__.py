@@ -32,7 +32,7 @@ from typing import Any
 import nox
 import yaml
 
-from tools import report
+from tools import browser, report
 from tools.server import app_command, python, request, serve, superuser_key
 from tools.services import free_port
 
@@ -105,6 +105,7 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
             headers = round_trip(session, client, server.base_url, sign_in, work)
             details["client_s"] = round(time.monotonic() - client_started, 1)
             schemathesis(session, project, server.base_url, headers, work, details)
+            details["docs_operations"] = browser.check_docs(session, server.base_url)
             if auth:
                 still_signed_in(session, server.base_url, headers)
     finally:
