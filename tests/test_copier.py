@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import stat
 import subprocess
@@ -247,3 +248,26 @@ def test_a_long_package_name_keeps_the_code_lint_clean(render: Render, combo: ma
             [sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+SHIM = Path.home() / ".pyenv" / "shims" / "uv"
+
+
+@pytest.mark.skipif(not SHIM.exists(), reason="needs uv installed with pip into a pyenv Python")
+def test_the_lock_task_finds_uv_behind_a_pyenv_shim(tmp_path: Path, host_python: str) -> None:
+    """uv reached only through pyenv's shim, which fails in a project whose .python-version
+    names a Python that has no uv: the lock is made all the same."""
+    project = tmp_path / "project"
+    # A shell's environment: no UV (set by `uv run`), no PYENV_VERSION (set by the shim
+    # that started these tests, it would pin a Python that has uv).
+    env = {
+        name: value for name, value in os.environ.items() if name not in {"UV", "PYENV_VERSION", "PYENV_DIR"}
+    }
+    pythons_dir = str(Path(__file__).parent.parent / ".matrix" / "pythons")
+    env["PATH"] = os.pathsep.join([pythons_dir, str(SHIM.parent), "/usr/bin", "/bin"])
+    copier = Path(sys.executable).with_name("copier")
+    command = [str(copier), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD"]
+    command += [f"--data=python_version={host_python}", str(Path(__file__).parent.parent), str(project)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (project / "uv.lock").is_file(), result.stdout + result.stderr

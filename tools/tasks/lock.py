@@ -16,10 +16,25 @@ import sys
 from pathlib import Path
 
 
+def find_uv() -> str | None:
+    """uv itself, however it was installed. `uv run` and `uvx` tell their children where
+    it is (UV). A pyenv shim on PATH fails in a project whose .python-version names
+    another Python, so it is resolved outside the project (pyenv's global version)."""
+    if found := os.environ.get("UV"):
+        return found
+    found = shutil.which("uv")
+    if found and "shims" in Path(found).parts:
+        pyenv = Path(found).parent.parent / "libexec" / "pyenv"  # <PYENV_ROOT>/shims/uv
+        resolved = subprocess.run(
+            [str(pyenv), "which", "uv"], cwd="/", capture_output=True, text=True, check=False
+        )
+        found = resolved.stdout.strip() if resolved.returncode == 0 else None
+    beside_python = Path(sys.executable).with_name("uv")  # pip install uv next to copier
+    return found or (str(beside_python) if beside_python.is_file() else None)
+
+
 def main() -> int:
-    # `uv run copier` tells its children where it is (UV): no PATH lookup, and no pyenv
-    # shim that fails in a project whose .python-version names another Python.
-    uv = os.environ.get("UV") or shutil.which("uv")
+    uv = find_uv()
     if uv is None:
         print("uv not found: install it (https://docs.astral.sh/uv/) and run `uv lock`.")
         return 0
