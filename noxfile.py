@@ -1,6 +1,7 @@
 """Sessions that test the template. `nox -l` lists them: one per combination of answers.
 
 - lint: the template repository's own code (ruff, mypy).
+- workflows: .github/workflows pass zizmor (offline).
 - tests: pytest tests of copier.yml's behaviour (defaults, validators, secrets).
 - render(...): the combination renders with no leftover Jinja, no empty file, and its
   code compiles, passes ruff (check and format) and mypy --strict.
@@ -49,11 +50,12 @@ RENDERS = WORK / "renders"
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "tests", "render", "generated", "python", "docker"]
+nox.options.sessions = ["lint", "workflows", "tests", "render", "generated", "python", "docker"]
 nox.options.reuse_venv = "yes"
 
 COMBINATIONS = [nox.param(combo, id=matrix.label(combo)) for combo in matrix.combinations()]
 JINJA_MARKUP = re.compile(r"\{\{|\{%|\{#|%\}")
+ZIZMOR = "1.32.0"
 PROJECT_DATA = {"project_name": "Matrix Check", "description": "Rendered by the template tests"}
 
 
@@ -129,6 +131,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".", external=True)
     session.run("ruff", "format", "--check", ".", external=True)
     session.run("mypy", external=True)
+
+
+@nox.session
+@recorded
+def workflows(session: nox.Session) -> None:
+    """The GitHub workflows pass zizmor, offline: actions pinned by commit SHA, least
+    privilege, no credentials persisted, no expressions expanded inside `run:`."""
+    session.run("uv", "tool", "run", f"zizmor=={ZIZMOR}", "--offline", ".github/workflows", external=True)
 
 
 @nox.session

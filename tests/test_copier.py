@@ -129,6 +129,8 @@ def test_names_are_derived_from_the_project_name(render: Render) -> None:
         ({"package_name": "tests"}, "would shadow a module"),
         ({"author_email": "not-an-email"}, "is not an e-mail address"),
         ({"python_version": "3.9"}, "Invalid choice"),
+        ({"level": "abc"}, "Invalid choice for 'level': 'abc' is not in [1, 2, 3]"),
+        ({"level": "9"}, "Invalid choice for 'level': 9 is not in [1, 2, 3]"),
         ({"level": 0}, "Invalid choice"),
         ({"level": 6}, "Invalid choice"),
         ({"database": "mysql"}, "Invalid choice"),
