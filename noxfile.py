@@ -12,10 +12,10 @@
 - python(version=...): every other Python version a project may target, on the widest
   combinations: on this machine's interpreter when it has one, else in Docker.
 - docker(...): the project, for the default Python version, is built and tested in Docker.
+- bench: not in the default run; the request-path benchmark (tools/bench, docs/benchmark.md).
 
 render and generated use the default Python version when this machine has it, else the
 newest offered version it has (tools/pythons.py); that default is then tested by docker.
-- bench: not in the default run; the request-path benchmark (tools/bench, docs/benchmark.md).
 
 Every session renders from the working tree, uncommitted changes included. Each
 records its outcome in .matrix/results/; `python -m tools.report` prints the table.

@@ -17,10 +17,8 @@ Tool versions are pinned below. The counts and timings go to the session's repor
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 from collections.abc import Iterator
@@ -35,6 +33,7 @@ import yaml
 from tools import browser, report
 from tools.server import app_command, python, request, serve, superuser_key
 from tools.services import free_port
+from tools.tasks.lock import find_uv
 
 HERE = Path(__file__).resolve().parent
 OPENAPI_PYTHON_CLIENT = "openapi-python-client==0.29.1"
@@ -61,14 +60,9 @@ class Statistics:
 
 
 def uv() -> str:
-    """uv itself, not a pyenv shim: in a project whose .python-version names another
-    Python the shim fails. `uv run` sets UV; a uv installed with the Python running nox
-    is the last resort."""
-    candidates = [os.environ.get("UV"), shutil.which("uv"), str(Path(sys.base_prefix, "bin", "uv"))]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and "shims" not in Path(candidate).parts:
-            return candidate
-    return "uv"
+    """uv itself, not a pyenv shim (which fails in a project whose .python-version names
+    another Python): the copier tasks' lookup."""
+    return find_uv() or "uv"
 
 
 def check(session: nox.Session, project: Path, database_url: str | None, work: Path) -> None:

@@ -47,8 +47,10 @@ def merge_dependency_lists(path: Path) -> bool:
         return False
     text = path.read_text()
     merged = BLOCK.sub(merge_requirements, text)
+    if merged == text:
+        return False
     path.write_text(merged)
-    return merged != text
+    return True
 
 
 def conflicted(root: Path) -> list[str]:
@@ -67,7 +69,7 @@ def removed() -> list[str]:
     listed = subprocess.run(
         ["git", "ls-files", "--deleted", "--", "."], capture_output=True, text=True, check=False
     )
-    return listed.stdout.split()
+    return listed.stdout.splitlines()
 
 
 def merge() -> None:

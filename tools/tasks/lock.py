@@ -29,8 +29,9 @@ def find_uv() -> str | None:
             [str(pyenv), "which", "uv"], cwd="/", capture_output=True, text=True, check=False
         )
         found = resolved.stdout.strip() if resolved.returncode == 0 else None
-    beside_python = Path(sys.executable).with_name("uv")  # pip install uv next to copier
-    return found or (str(beside_python) if beside_python.is_file() else None)
+    # pip install uv next to copier, or into the Python its virtual environment came from
+    installed = [Path(sys.executable).with_name("uv"), Path(sys.base_prefix, "bin", "uv")]
+    return found or next((str(path) for path in installed if path.is_file()), None)
 
 
 def main() -> int:
