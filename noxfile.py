@@ -2,7 +2,10 @@
 
 - lint: the template repository's own code (ruff, mypy).
 - workflows: .github/workflows pass zizmor (offline).
-- tests: pytest tests of copier.yml's behaviour (defaults, validators, secrets).
+- tests: pytest tests of copier.yml's behaviour (defaults, validators, secrets, updates).
+- releases: `copier update` from every release (CHANGELOG.md) to this version keeps a
+  user's edits, one combination per database (tests/test_releases.py).
+- docs: the documentation site's generated pages (tools/docs.py), built in strict mode.
 - render(...): the combination renders with no leftover Jinja, no empty file, and its
   code compiles, passes ruff (check and format) and mypy --strict.
 - generated(...): the rendered project installs with uv and passes its own tests
@@ -50,12 +53,23 @@ RENDERS = WORK / "renders"
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "workflows", "tests", "render", "generated", "python", "docker"]
+nox.options.sessions = [
+    "lint",
+    "workflows",
+    "docs",
+    "tests",
+    "releases",
+    "render",
+    "generated",
+    "python",
+    "docker",
+]
 nox.options.reuse_venv = "yes"
 
 COMBINATIONS = [nox.param(combo, id=matrix.label(combo)) for combo in matrix.combinations()]
 JINJA_MARKUP = re.compile(r"\{\{|\{%|\{#|%\}")
 ZIZMOR = "1.32.0"
+MKDOCS, MKDOCS_MATERIAL = "1.6.1", "9.8.2"
 PROJECT_DATA = {"project_name": "Matrix Check", "description": "Rendered by the template tests"}
 
 
@@ -144,7 +158,36 @@ def workflows(session: nox.Session) -> None:
 @nox.session
 @recorded
 def tests(session: nox.Session) -> None:
-    session.run("pytest", "tests", *session.posargs, external=True)
+    session.run("pytest", "tests", "--ignore=tests/test_releases.py", *session.posargs, external=True)
+
+
+@nox.session
+@recorded
+def releases(session: nox.Session) -> None:
+    session.run("pytest", "tests/test_releases.py", *session.posargs, external=True)
+
+
+@nox.session
+@recorded
+def docs(session: nox.Session) -> None:
+    """The site: pages generated from copier.yml and renders, then a strict build (a
+    broken link or anchor, or a page missing from the nav, fails)."""
+    session.run("python", "-m", "tools.docs", external=True)
+    session.run(
+        "uv",
+        "tool",
+        "run",
+        "--from",
+        f"mkdocs=={MKDOCS}",
+        "--with",
+        f"mkdocs-material=={MKDOCS_MATERIAL}",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--clean",
+        env={"NO_MKDOCS_2_WARNING": "1"},
+        external=True,
+    )
 
 
 @nox.session(name="render")

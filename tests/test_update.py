@@ -3,83 +3,29 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.projects import (
+    ROOT,
+    add_a_router,
+    env_of,
+    git_commit,
+    new_project,
+    release_this_version,
+    run,
+    snapshot_of_the_template,
+    update,
+)
 from tools.contract import uv
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*command: str, cwd: Path) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"{command}: {result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def git_commit(folder: Path, message: str) -> None:
-    run("git", "add", "-A", cwd=folder)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message, cwd=folder)
-
-
-def copy_working_tree(destination: Path) -> None:
-    """This repository's files as they are now, uncommitted changes included."""
-    files = run("git", "ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT).split("\n")
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-
-
-def snapshot_of_the_template(destination: Path) -> Path:
-    """The working tree as a git repository of its own: `copier update` needs the
-    commit a project was made from to exist."""
-    copy_working_tree(destination)
-    run("git", "init", "-q", cwd=destination)
-    git_commit(destination, "template")
-    return destination
-
-
-def env_of(project: Path) -> dict[str, str]:
-    lines = (project / ".env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot_of_the_template(tmp_path_factory.mktemp("template"))
-
-
-def new_project(template: Path, folder: Path, host_python: str, *answers: str, ref: str = "HEAD") -> Path:
-    """A project of the template (at `ref`), committed to its own git repository."""
-    project = folder / "project"
-    data = [f"--data={answer}" for answer in (f"python_version={host_python}", *answers)]
-    run(
-        "copier",
-        "copy",
-        "--quiet",
-        "--trust",
-        "--defaults",
-        f"--vcs-ref={ref}",
-        *data,
-        str(template),
-        str(project),
-        cwd=folder,
-    )
-    run("git", "init", "-q", cwd=project)
-    git_commit(project, "generated")
-    return project
-
-
-def update(project: Path, *answers: str) -> subprocess.CompletedProcess[str]:
-    data = [f"--data={answer}" for answer in answers]
-    command = ["copier", "update", "--quiet", "--trust", "--defaults", *data]
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
 
 
 def test_update_from_level_2_to_3_keeps_local_changes_and_adds_new_settings(
@@ -183,20 +129,7 @@ def test_levels_1_to_2_to_3_keep_the_users_work_at_each_step(
     assert "Our level-1 note." in readme.read_text()
     assert "hold conflicts" not in to_2.stdout, to_2.stdout
     package = project / "src" / "my_api"
-    (package / "ping.py").write_text(
-        '"""A route of ours."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
-        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    """Answer pong."""\n'
-        '    return {"ping": "pong"}\n'
-    )
-    main = package / "main.py"
-    text = main.read_text()
-    items_import = "from my_api.items.router import router as items_router\n"
-    text = text.replace(items_import, f"{items_import}from my_api.ping import router as ping_router\n")
-    text = text.replace(
-        "    app.include_router(items_router)\n",
-        "    app.include_router(items_router)\n    app.include_router(ping_router)\n",
-    )
-    main.write_text(text)
+    add_a_router(package)
     readme.write_text(readme.read_text() + "Our level-2 note.\n")
     git_commit(project, "level 2 edits")
 
@@ -204,8 +137,9 @@ def test_levels_1_to_2_to_3_keep_the_users_work_at_each_step(
 
     assert to_3.returncode == 0, to_3.stderr
     assert "hold conflicts" not in to_3.stdout, to_3.stdout
-    assert "app.include_router(ping_router)" in main.read_text()
-    assert "app.include_router(users_router)" in main.read_text()
+    main = (package / "main.py").read_text()
+    assert "app.include_router(ping_router)" in main
+    assert "app.include_router(users_router)" in main
     assert "Our level-1 note.\nOur level-2 note.\n" in readme.read_text()
     run(uv(), "run", "--quiet", "ruff", "check", ".", cwd=project)
     run(uv(), "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider", cwd=project)
@@ -231,9 +165,7 @@ def test_update_from_an_older_template_version_keeps_env_and_lock(
     run(uv(), "add", "--quiet", "humanize", cwd=project)
     git_commit(project, "a dependency")
     env, lock = (project / ".env").read_text(), (project / "uv.lock").read_text()
-    run("git", "checkout", "--quiet", "-B", "next", cwd=history)
-    copy_working_tree(history)
-    git_commit(history, "this version")
+    release_this_version(history)
 
     result = update(project, "level=3", "auth=jwt")
 
