@@ -268,7 +268,9 @@ def in_docker(
     session: nox.Session, project: Path, combo: matrix.Combination, version: str
 ) -> tuple[int, int]:
     """Build the images, run the tests in a container against the real database service,
-    start the production image and smoke-test it over HTTP; always `down -v`. Returns the
+    start the production image and smoke-test it over HTTP; from level 4 with a database
+    server, stop the database (readiness 503, liveness 200) and start it again (readiness
+    200, a write succeeds) with the app left running; always `down -v`. Returns the
     runtime image's size (MiB) and the build's seconds."""
     database = combo.get("database") if combo["level"] >= 2 else None
     python_image = f"python:{version}-slim"
@@ -289,23 +291,19 @@ def in_docker(
         user = docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Config.User}}")
         if user in ("", "root", "0"):
             session.error(f"the runtime image runs as {user or 'root'}")
-        smoke = f"{ROOT / 'tools' / 'smoke.py'}:/smoke.py:ro"
-        session.run(
+        smoke = [
             *compose,
-            "run",
-            "--rm",
-            "--no-deps",
-            "--volume",
-            smoke,
-            "--entrypoint",
-            "python",
-            "tests",
-            "/smoke.py",
-            "http://app:8000",
-            str(combo["level"]),
-            *superuser(session, compose, combo),
-            external=True,
-        )
+            *("run", "--rm", "--no-deps", "--volume", f"{ROOT / 'tools' / 'smoke.py'}:/smoke.py:ro"),
+            *("--entrypoint", "python", "tests", "/smoke.py"),
+        ]
+        credentials = superuser(session, compose, combo)
+        session.run(*smoke, "http://app:8000", str(combo["level"]), *credentials, external=True)
+        if combo["level"] >= 4 and database in ("postgresql", "mongodb"):
+            # The database goes away and comes back; the app is not restarted.
+            session.run(*compose, "stop", "db", external=True)
+            session.run(*smoke, "--outage", "http://app:8000", external=True)
+            session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "db", external=True)
+            session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
     finally:
         session.run(*compose, "down", "--volumes", "--remove-orphans", "--rmi", "local", external=True)

@@ -16,7 +16,8 @@ def test_matrix_of_the_current_copier_yml() -> None:
         {"level": 2, "database": "postgresql"},
         {"level": 2, "database": "mongodb"},
         *(
-            {"level": 3, "database": database, "auth": auth}
+            {"level": level, "database": database, "auth": auth}
+            for level in (3, 4)
             for database in ("sqlite", "postgresql", "mongodb")
             for auth in ("jwt", "api_key", "oidc")
         ),
@@ -26,7 +27,7 @@ def test_matrix_of_the_current_copier_yml() -> None:
 def test_other_pythons_and_widest_combinations() -> None:
     assert matrix.other_pythons() == ["3.11", "3.12", "3.13", "3.14"]
     assert matrix.widest_combinations() == [
-        {"level": 3, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
+        {"level": 4, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
     ]
 
 

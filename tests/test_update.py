@@ -111,7 +111,7 @@ def test_update_names_the_files_left_with_conflicts(template: Path, tmp_path: Pa
     assert "README.md" in result.stdout.split("hold conflicts", 1)[1]
 
 
-def test_levels_1_to_2_to_3_keep_the_users_work_at_each_step(
+def test_levels_1_to_2_to_3_to_4_keep_the_users_work_at_each_step(
     template: Path, tmp_path: Path, host_python: str
 ) -> None:
     project = new_project(template, tmp_path, host_python, "level=1")
@@ -141,6 +141,21 @@ def test_levels_1_to_2_to_3_keep_the_users_work_at_each_step(
     assert "app.include_router(ping_router)" in main
     assert "app.include_router(users_router)" in main
     assert "Our level-1 note.\nOur level-2 note.\n" in readme.read_text()
+    readme.write_text(readme.read_text() + "Our level-3 note.\n")
+    git_commit(project, "level 3 edits")
+
+    to_4 = update(project, "level=4")
+
+    assert to_4.returncode == 0, to_4.stderr
+    assert "hold conflicts" not in to_4.stdout, to_4.stdout
+    assert "Added 1 setting(s) to .env: ENVIRONMENT." in to_4.stdout
+    main = (package / "main.py").read_text()
+    assert "app.include_router(ping_router)" in main
+    assert "app.include_router(health_router)" in main
+    assert "Our level-1 note.\nOur level-2 note.\nOur level-3 note.\n" in readme.read_text()
+    # Our import and the level's new one, both added after the items router's import,
+    # merge cleanly but unsorted: the README's "Changing level" says to run this.
+    run(uv(), "run", "--quiet", "ruff", "check", "--select", "I", "--fix", ".", cwd=project)
     run(uv(), "run", "--quiet", "ruff", "check", ".", cwd=project)
     run(uv(), "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider", cwd=project)
 

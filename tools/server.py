@@ -23,6 +23,7 @@ class Server:
     base_url: str
     process: subprocess.Popen[bytes]
     started_in: float
+    probe: str  # the liveness path it answered
 
     def rss_mib(self, field: str = "VmRSS") -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -41,6 +42,13 @@ def app_command(project: Path, package: str, *options: str) -> list[str]:
     return [python(project), "-m", "uvicorn", "--factory", f"{package}.main:create_app", *options]
 
 
+def liveness_path(project: Path) -> str:
+    """The app's liveness probe: /health, or /health/live from level 4 (with /health/ready)."""
+    answers = (project / ".copier-answers.yml").read_text()
+    level = next(int(line.split(":")[1]) for line in answers.splitlines() if line.startswith("level:"))
+    return "/health/live" if level >= 4 else "/health"
+
+
 def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
     with urllib.request.urlopen(urllib.request.Request(url, data, headers or {}), timeout=10) as response:
         body = response.read()
@@ -56,10 +64,12 @@ def serve(
     *,
     prefix: Sequence[str] = (),
     log: Path | None = None,
+    probe: str | None = None,
 ) -> Iterator[Server]:
     """Start `command` on 127.0.0.1:`port` in the project (after `prefix`, e.g. taskset);
-    yield once it answers /health with 200; stop it at the end. Its output goes to `log`
-    (without one, its stderr to a temporary file), shown if it exits before it answers."""
+    yield once its liveness probe (`probe`, else the project's) answers 200; stop it at
+    the end. Its output goes to `log` (without one, its stderr to a temporary file),
+    shown if it exits before it answers."""
     started = time.perf_counter()
     with log.open("w+b") if log else tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
@@ -70,6 +80,7 @@ def serve(
             stderr=output,
         )
         base_url = f"http://127.0.0.1:{port}"
+        probe = probe or liveness_path(project)
         try:
             while True:
                 if process.poll() is not None:
@@ -77,13 +88,13 @@ def serve(
                     text = output.read().decode(errors="replace")
                     raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}: {text}")
                 if time.perf_counter() - started > STARTUP_SECONDS:
-                    raise TimeoutError(f"{base_url}/health did not answer in {STARTUP_SECONDS} s")
+                    raise TimeoutError(f"{base_url}{probe} did not answer in {STARTUP_SECONDS} s")
                 try:
-                    request(f"{base_url}/health")
+                    request(base_url + probe)
                     break
                 except (urllib.error.URLError, ConnectionError):
                     time.sleep(0.005)
-            yield Server(base_url, process, time.perf_counter() - started)
+            yield Server(base_url, process, time.perf_counter() - started, probe)
         finally:
             process.terminate()
             process.wait(timeout=30)

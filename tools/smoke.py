@@ -1,17 +1,23 @@
 """Smoke test of a running app over HTTP:
 
     python smoke.py BASE_URL LEVEL [AUTH [CREDENTIAL ...]]
+    python smoke.py --outage BASE_URL                         (its database stopped)
+    python smoke.py --recovered BASE_URL [AUTH [CREDENTIAL ...]]  (started again)
 
 Run by the docker sessions from another container on the compose network, against the
 production image: the health endpoint, then real requests. Level 2: a round trip through
 the database. Level 3: a request without credentials is refused with a challenge; with
 credentials (jwt: e-mail and password of a superuser made by the project's CLI; api_key:
-the key it printed) the same round trip runs as that user. Standard library only, so it
-runs in any Python image.
+the key it printed) the same round trip runs as that user. Level 4: readiness, the
+security headers and a request id on every response, no API docs in production.
+With --outage, readiness turns 503 while liveness stays 200; with --recovered, readiness
+turns 200 again and a write succeeds, the app not restarted. Standard library only, so
+it runs in any Python image.
 """
 
 import json
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,8 +49,8 @@ def call(
         return error.code, json.loads(error.read() or b"null"), error.headers
 
 
-def round_trip(base: str, headers: Headers) -> None:
-    status, created, _ = call(base, "POST", "/items", {"name": "smoke", "quantity": 2}, headers)
+def round_trip(base: str, headers: Headers, name: str = "smoke") -> None:
+    status, created, _ = call(base, "POST", "/items", {"name": name, "quantity": 2}, headers)
     assert status == 201, (status, created)
     assert call(base, "GET", f"/items/{created['id']}", headers=headers)[:2] == (200, created)
 
@@ -58,8 +64,50 @@ def credentials(base: str, auth: str, values: list[str]) -> Headers:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
+def production(base: str) -> None:
+    """Level 4: readiness (a database round trip), hardening headers, docs off."""
+    status, body, headers = call(base, "GET", "/health/ready")
+    assert (status, body) == (200, {"status": "ok"}), (status, body)
+    assert headers["x-content-type-options"] == "nosniff", dict(headers)
+    assert headers["content-security-policy"], dict(headers)
+    assert len(headers["x-request-id"]) == 32, dict(headers)
+    for path in ("/docs", "/openapi.json"):
+        assert call(base, "GET", path)[0] == 404, path
+
+
+def wait_for(base: str, path: str, status: int, seconds: float) -> float:
+    """Poll `path` until it answers `status`; the seconds that took."""
+    started = time.monotonic()
+    while True:
+        try:
+            answered: int | None = call(base, "GET", path)[0]
+        except OSError:  # a timeout
+            answered = None
+        waited = time.monotonic() - started
+        if answered == status:
+            return waited
+        assert waited < seconds, f"{path} still answers {answered} after {seconds} s"
+        time.sleep(0.2)
+
+
+def outage(base: str) -> None:
+    took = wait_for(base, "/health/ready", 503, 30)
+    assert call(base, "GET", "/health/live")[:2] == (200, {"status": "ok"})
+    print(f"database stopped: readiness 503 after {took:.1f} s, liveness 200")
+
+
+def recovered(base: str, auth: str | None, values: list[str]) -> None:
+    took = wait_for(base, "/health/ready", 200, 60)
+    if auth and values:
+        round_trip(base, credentials(base, auth, values), "after the outage")
+    print(f"database started: readiness 200 after {took:.1f} s{', a write succeeded' if values else ''}")
+
+
 def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
-    assert call(base, "GET", "/health")[:2] == (200, {"status": "ok"})
+    if level >= 4:
+        production(base)
+    else:
+        assert call(base, "GET", "/health")[:2] == (200, {"status": "ok"})
     if level == 1:
         assert call(base, "GET", "/")[:2] == (200, {"message": "Hello, World!"})
     elif level == 2:
@@ -80,5 +128,12 @@ def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    base, level, *rest = sys.argv[1:]
-    main(base, int(level), rest[0] if rest else None, rest[1:])
+    match sys.argv[1:]:
+        case ["--outage", base]:
+            outage(base)
+        case ["--recovered", base, *rest]:
+            recovered(base, rest[0] if rest else None, rest[1:])
+        case [base, level, *rest]:
+            main(base, int(level), rest[0] if rest else None, rest[1:])
+        case _:
+            sys.exit(__doc__)

@@ -8,8 +8,9 @@
 #   postgres:17                    Debian trixie's postgresql-17 + official-style entrypoint
 #   mongo:8, mongo:7               mongoeco[wire] (MongoDB wire protocol, in Python) on python:3.13-slim
 #
-# For each image: already present -> kept; else `docker pull` (short timeout); else the
-# local stand-in is built and tagged with the official name, so unmodified Dockerfiles
+# For each image: already present -> kept (a stand-in built from other files than these
+# is rebuilt: its label holds the hash of its build folder); else `docker pull` (short
+# timeout); else the local stand-in is built and tagged with the official name, so unmodified Dockerfiles
 # (FROM python:3.13-slim) and compose files (image: postgres:17) resolve locally: the
 # default pull_policy "missing" never pulls a tag that exists.
 # The stand-ins sit on local/debian:trixie or local/debian:sid (debootstrap
@@ -46,6 +47,18 @@ declare -A SUITE_OF=([3.13]=trixie [3.14]=sid [3.15]=sid [postgres]=trixie)
 now()     { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 exists()  { docker image inspect "$1" >/dev/null 2>&1; }
+HASH_LABEL=org.fastapi-template.context
+context_of() { case "$1" in python:*) echo python ;; postgres:*) echo postgres ;; mongo:*) echo mongo ;; esac; }
+context_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+local_of() { case "$1" in python:*) local v=${1#python:}; echo "local/python:${v%-slim}" ;; *) echo "local/$1" ;; esac; }
+stale_standin() {  # stale_standin TAG: our stand-in (the local image), built from other files
+  local id local_id built
+  id=$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true)
+  local_id=$(docker image inspect -f '{{.Id}}' "$(local_of "$1")" 2>/dev/null || true)
+  [ -n "$id" ] && [ "$id" = "$local_id" ] || return 1
+  built=$(docker image inspect -f "{{ index .Config.Labels \"$HASH_LABEL\" }}" "$1" 2>/dev/null || true)
+  [ "$built" != "$(context_hash "$(context_of "$1")")" ]
+}
 size_mb() { docker image inspect -f '{{.Size}}' "$1" | awk '{ printf "%.0f MB", $1 / 1e6 }'; }
 
 ROWS=(); ROW_SECS=0   # ROW_SECS: seconds already reported, so nested rows are not counted twice
@@ -170,7 +183,8 @@ build_standin() {  # build_standin TAG: build the local image behind TAG (once) 
   if [ -z "${BUILT[$local_tag]:-}" ]; then
     local dir=${args[-1]} nocache=("${NOCACHE[@]}")
     [ -n "${BUILT[$dir]:-}" ] && nocache=()   # mongo:7 after mongo:8: the fresh layers are shareable
-    run_logged "${local_tag//[\/:]/-}" docker build "${nocache[@]}" -t "$local_tag" "${args[@]}"
+    run_logged "${local_tag//[\/:]/-}" docker build "${nocache[@]}" -t "$local_tag" \
+      --label "$HASH_LABEL=$(context_hash "$dir")" "${args[@]}"
     BUILT[$local_tag]=1 BUILT[$dir]=1
   fi
   docker tag "$local_tag" "$tag"
@@ -185,7 +199,7 @@ ensure_tag() {  # ensure_tag TAG: present / pulled / built, one table row
   [ -n "${DONE[$tag]:-}" ] && return 0
   DONE[$tag]=1
   t0=$(awk -v t="$(now)" -v r="$ROW_SECS" 'BEGIN { printf "%.3f", t - r }')
-  if [ "$FORCE" != 1 ] && exists "$tag"; then
+  if [ "$FORCE" != 1 ] && exists "$tag" && ! stale_standin "$tag"; then
     src=present
   elif [ "$PULL" = 1 ] && timeout "$PULL_TIMEOUT" docker pull -q "$tag" >"$LOG_DIR/pull-${tag/:/-}.log" 2>&1; then
     src=pulled

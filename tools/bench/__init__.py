@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import urllib.parse
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ def scenarios(server: Server, client: Client, seconds: float) -> dict[str, Resul
         "list of 20": load(run("GET", "/items?limit=20"))[0],
         "get one item": load(run("GET", f"/items/{client.item_id}"))[0],
         "create": load(run("POST", "/items", "item"))[0],
-        "health": load(run("GET", "/health"))[0],
+        "health": load(run("GET", server.probe))[0],
     }
     if client.login_form:
         results["login, 4 connections"] = load(run("POST", "/auth/token", client.login_form, 4))[0]
@@ -200,15 +201,22 @@ def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, 
     with serve(project, app_command, env, free_port(), prefix=pinned(APP_CPU)) as server:
         client = seed(server, project, answers, env)
         reference_env = {**env, "BENCH_OWNER_ID": client.owner_id or ""}
+
+        def serve_reference() -> AbstractContextManager[Server]:
+            return serve(
+                project,
+                reference_command,
+                reference_env,
+                free_port(),
+                prefix=pinned(APP_CPU),
+                probe="/health",
+            )
+
         for _ in range(3):
-            with serve(
-                project, reference_command, reference_env, free_port(), prefix=pinned(APP_CPU)
-            ) as reference:
+            with serve_reference() as reference:
                 reference_starts.append(reference.started_in)
                 reference_rss.append(reference.rss_mib())
-        with serve(
-            project, reference_command, reference_env, free_port(), prefix=pinned(APP_CPU)
-        ) as reference:
+        with serve_reference() as reference:
             ours: dict[str, list[Result]] = {}
             theirs: dict[str, list[Result]] = {}
             # Warm both up (connection pools, caches) before anything counts.

@@ -11,8 +11,9 @@ else all interfaces (one socket serves the whole list).
 Environment:
   MONGO_INITDB_ROOT_USERNAME / MONGO_INITDB_ROOT_PASSWORD (or *_FILE)
                      root user in "admin"; SCRAM authentication is then required
-  MONGOECO_ENGINE    memory (default; data lives as long as the container)
-                     | sqlite (one file in --dbpath, persists with the volume)
+  MONGOECO_ENGINE    memory (data lives as long as the process)
+                     | sqlite (the image's default: one file in --dbpath, persists
+                     with the volume, like mongod's data)
   MONGOECO_DIALECT   MongoDB version mongoeco emulates: 7.0 | 8.0 (set by the image tag)
   MONGOECO_COMPAT    1 (default): apply wire_fixes; 0: stock mongoeco
 """
