@@ -18,9 +18,10 @@ def run(*command: str, cwd: Path) -> str:
     return result.stdout
 
 
-def git_commit(folder: Path, message: str) -> None:
+def git_commit(folder: Path, message: str, *options: str) -> None:
     run("git", "add", "-A", cwd=folder)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message, cwd=folder)
+    identity = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+    run("git", *identity, "commit", "-qm", message, *options, cwd=folder)
 
 
 def copy_working_tree(destination: Path) -> None:
@@ -81,19 +82,7 @@ def release_this_version(clone: Path) -> str:
     tag = f"v{next_version()}"
     run("git", "checkout", "--quiet", "-B", "next", cwd=clone)
     copy_working_tree(clone)
-    run("git", "add", "-A", cwd=clone)
-    run(
-        "git",
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        tag,
-        "--allow-empty",
-        cwd=clone,
-    )
+    git_commit(clone, tag, "--allow-empty")
     run("git", "tag", "--force", tag, cwd=clone)
     return tag
 
