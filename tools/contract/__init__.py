@@ -31,7 +31,7 @@ import nox
 import yaml
 
 from tools import browser, report
-from tools.server import app_command, python, request, serve, superuser_key
+from tools.server import UNLIMITED, app_command, python, request, serve, superuser_key
 from tools.services import free_port
 from tools.tasks.lock import find_uv
 
@@ -77,6 +77,7 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
         "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{work / 'contract.db'}",
         # http:// issuers (the test identity provider) are for development only.
         "ENVIRONMENT": "development",
+        **UNLIMITED,
     }
     details: dict[str, Any] = {}
     try:
