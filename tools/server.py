@@ -48,6 +48,15 @@ def app_command(project: Path, package: str, *options: str) -> list[str]:
     return [python(project), "-m", "uvicorn", "--factory", f"{package}.main:create_app", *options]
 
 
+def migrate(project: Path, package: str, env: dict[str, str]) -> None:
+    """Bring the database in `env` to the project's schema with its migrate command (level
+    4 up: its app refuses to start before); projects without one create tables at start-up."""
+    if not (project / "src" / package / "migrate.py").exists():
+        return
+    command = [python(project), "-m", f"{package}.migrate"]
+    subprocess.run(command, cwd=project, env={**os.environ, **env}, check=True, capture_output=True)
+
+
 def liveness_path(project: Path) -> str:
     """The app's liveness probe: /health, or /health/live from level 4 (with /health/ready)."""
     answers = (project / ".copier-answers.yml").read_text()

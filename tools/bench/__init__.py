@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.server import UNLIMITED, Server, python, request, serve, superuser_key
+from tools.server import UNLIMITED, Server, migrate, python, request, serve, superuser_key
 from tools.server import app_command as server_command
 from tools.services import free_port
 
@@ -192,6 +192,7 @@ def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, 
     print(f"\n== bench: {combination}; {version}; {rounds} rounds of {seconds:g} s per scenario")
     print(f"   app and reference: one uvicorn worker on CPU {APP_CPU}; load: wrk on CPU {LOAD_CPU}")
 
+    migrate(project, answers["package_name"], env)
     cold_starts, rss_after_start = [], []
     for _ in range(3):
         with serve(project, app_command, env, free_port(), prefix=pinned(APP_CPU)) as server:

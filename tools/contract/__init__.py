@@ -31,7 +31,7 @@ import nox
 import yaml
 
 from tools import browser, report
-from tools.server import UNLIMITED, app_command, python, request, serve, superuser_key
+from tools.server import UNLIMITED, app_command, migrate, python, request, serve, superuser_key
 from tools.services import free_port
 from tools.tasks.lock import find_uv
 
@@ -90,6 +90,7 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
             log = work / "app.log"
             session.log(f"contract: serving the app (its log: {log})")
             command = app_command(project, package)
+            migrate(project, package, env)
             server = stack.enter_context(serve(project, command, env, free_port(), log=log))
             if auth == "api_key":
                 sign_in = ["--credential", superuser_key(project, package, env, ADMIN_EMAIL, PASSWORD)]

@@ -1,0 +1,86 @@
+"""A level-3 project with data moves up to level 4 as its README says (`copier update`,
+then the migrate command): the data is still there, served by the level-4 app, and the
+database is at the newest revision with nothing left for `alembic check` to report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.projects import git_commit, new_project, run, snapshot_of_the_template, update
+from tools import services
+from tools.contract import uv
+from tools.server import UNLIMITED, app_command, request, serve
+
+EMAIL, PASSWORD = "kept@example.com", "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return snapshot_of_the_template(tmp_path_factory.mktemp("template"))
+
+
+@contextlib.contextmanager
+def database(kind: str, project: Path) -> Iterator[str]:
+    if kind == "postgresql":
+        with services.postgres() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{project / 'app.db'}"
+
+
+def bearer(base_url: str) -> dict[str, str]:
+    form = urllib.parse.urlencode({"username": EMAIL, "password": PASSWORD}).encode()
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    tokens = request(f"{base_url}/auth/token", form, form_type)
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def post_json(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    return request(url, json.dumps(body).encode(), {**headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_data_of_level_3_survives_the_move_to_level_4(
+    template: Path, tmp_path: Path, host_python: str, kind: str
+) -> None:
+    project = new_project(template, tmp_path, host_python, "level=3", f"database={kind}", "auth=jwt")
+    with database(kind, project) as url:
+        env = {**UNLIMITED, "DATABASE_URL": url}
+        run(uv(), "sync", "--quiet", cwd=project)
+        with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
+            post_json(f"{app.base_url}/auth/register", {"email": EMAIL, "password": PASSWORD}, {})
+            item = post_json(f"{app.base_url}/items", {"name": "Kept", "quantity": 7}, bearer(app.base_url))
+
+        moved = update(project, "level=4")
+        assert moved.returncode == 0, moved.stderr
+        git_commit(project, "level 4")
+        run(uv(), "sync", "--quiet", cwd=project)
+        environ = {**os.environ, **env}
+        migrate = [uv(), "run", "--quiet", "python", "-m", "my_api.migrate"]
+        migrated = run_with(migrate, project, environ)
+        assert "stamping revision 0001" in migrated
+        assert "The database is at revision 0001." in migrated
+        check = run_with([uv(), "run", "--quiet", "alembic", "check"], project, environ)
+        assert "No new upgrade operations detected" in check
+
+        with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
+            headers = bearer(app.base_url)  # the password hash survived too
+            listed = request(f"{app.base_url}/items", headers=headers)
+            assert [entry["id"] for entry in listed["items"]] == [item["id"]]
+            assert request(f"{app.base_url}/items/{item['id']}", headers=headers) == item
+
+
+def run_with(command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """The command's output, stdout and stderr together (log lines go to either)."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
