@@ -54,7 +54,9 @@ def migrate(project: Path, package: str, env: dict[str, str]) -> None:
     if not (project / "src" / package / "migrate.py").exists():
         return
     command = [python(project), "-m", f"{package}.migrate"]
-    subprocess.run(command, cwd=project, env={**os.environ, **env}, check=True, capture_output=True)
+    result = subprocess.run(command, cwd=project, env={**os.environ, **env}, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr}")
 
 
 def liveness_path(project: Path) -> str:
