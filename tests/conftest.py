@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.projects import snapshot_of_the_template
 from tools import pythons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,12 @@ def host_python() -> str:
     so that the lock task and the project's own commands run."""
     os.environ.pop("VIRTUAL_ENV", None)
     return pythons.host_version(pythons.expose(ROOT / ".matrix" / "pythons"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as a git repository of its own, for `copier update`."""
+    return snapshot_of_the_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ user does: in git repositories of their own."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,8 +13,10 @@ from tools.releases import next_version
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*command: str, cwd: Path) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """The command's stdout; it must succeed (`env`: variables added to this process's)."""
+    environ = {**os.environ, **env} if env else None
+    result = subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"{command}: {result.stdout}\n{result.stderr}"
     return result.stdout
 

@@ -17,15 +17,9 @@ from tests.projects import (
     new_project,
     release_this_version,
     run,
-    snapshot_of_the_template,
     update,
 )
 from tools.contract import uv
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot_of_the_template(tmp_path_factory.mktemp("template"))
 
 
 def test_update_from_level_2_to_3_keeps_local_changes_and_adds_new_settings(

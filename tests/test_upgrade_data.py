@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,17 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.projects import git_commit, new_project, run, snapshot_of_the_template, update
+from tests.projects import git_commit, new_project, run, update
 from tools import services
 from tools.contract import uv
-from tools.server import UNLIMITED, app_command, request, serve
+from tools.server import UNLIMITED, app_command, migrate, request, serve
 
 EMAIL, PASSWORD = "kept@example.com", "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot_of_the_template(tmp_path_factory.mktemp("template"))
 
 
 @contextlib.contextmanager
@@ -68,16 +61,14 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
         assert moved.returncode == 0, moved.stderr
         git_commit(project, "level 4")
         run(uv(), "sync", "--quiet", cwd=project)
-        environ = {**os.environ, **env}
-        migrate = [uv(), "run", "--quiet", "python", "-m", "my_api.migrate"]
-        migrated = run_with(migrate, project, environ)
+        migrated = migrate(project, "my_api", env)
         if kind == "mongodb":
             assert "Running step 1: the indexes of items and users." in migrated
             assert "The database is at migration step 1." in migrated
         else:
             assert "adopting them as revision 0001" in migrated
             assert "The database is at revision 0001." in migrated
-            check = run_with([uv(), "run", "--quiet", "alembic", "check"], project, environ)
+            check = run(uv(), "run", "--quiet", "alembic", "check", cwd=project, env=env)
             assert "No new upgrade operations detected" in check
 
         with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
@@ -85,10 +76,3 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
             listed = request(f"{app.base_url}/items", headers=headers)
             assert [entry["id"] for entry in listed["items"]] == [item["id"]]
             assert request(f"{app.base_url}/items/{item['id']}", headers=headers) == item
-
-
-def run_with(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """The command's output, stdout and stderr together (log lines go to either)."""
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr

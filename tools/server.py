@@ -48,15 +48,17 @@ def app_command(project: Path, package: str, *options: str) -> list[str]:
     return [python(project), "-m", "uvicorn", "--factory", f"{package}.main:create_app", *options]
 
 
-def migrate(project: Path, package: str, env: dict[str, str]) -> None:
+def migrate(project: Path, package: str, env: dict[str, str]) -> str:
     """Bring the database in `env` to the project's schema with its migrate command (level
-    4 up: its app refuses to start before); projects without one create tables at start-up."""
+    4 up: its app refuses to start before) and return its log lines; projects without one
+    create tables at start-up."""
     if not (project / "src" / package / "migrate.py").exists():
-        return
+        return ""
     command = [python(project), "-m", f"{package}.migrate"]
     result = subprocess.run(command, cwd=project, env={**os.environ, **env}, capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr}")
+    return result.stderr
 
 
 def liveness_path(project: Path) -> str:
