@@ -17,7 +17,7 @@ import pytest
 from tests.projects import git_commit, new_project, run, update
 from tools import services
 from tools.contract import uv
-from tools.server import UNLIMITED, app_command, migrate, request, serve
+from tools.server import UNLIMITED, api_url, app_command, migrate, request, serve
 
 EMAIL, PASSWORD = "kept@example.com", "correct horse battery staple"
 
@@ -34,10 +34,10 @@ def database(kind: str, project: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{project / 'app.db'}"
 
 
-def bearer(base_url: str) -> dict[str, str]:
+def bearer(api: str) -> dict[str, str]:
     form = urllib.parse.urlencode({"username": EMAIL, "password": PASSWORD}).encode()
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
-    tokens = request(f"{base_url}/auth/token", form, form_type)
+    tokens = request(f"{api}/auth/token", form, form_type)
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
@@ -54,8 +54,9 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
         env = {**UNLIMITED, "DATABASE_URL": url}
         run(uv(), "sync", "--quiet", cwd=project)
         with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
-            post_json(f"{app.base_url}/auth/register", {"email": EMAIL, "password": PASSWORD}, {})
-            item = post_json(f"{app.base_url}/items", {"name": "Kept", "quantity": 7}, bearer(app.base_url))
+            api = api_url(app.base_url, 3)
+            post_json(f"{api}/auth/register", {"email": EMAIL, "password": PASSWORD}, {})
+            item = post_json(f"{api}/items", {"name": "Kept", "quantity": 7}, bearer(api))
 
         moved = update(project, "level=4")
         assert moved.returncode == 0, moved.stderr
@@ -72,7 +73,8 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
             assert "No new upgrade operations detected" in check
 
         with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
-            headers = bearer(app.base_url)  # the password hash survived too
-            listed = request(f"{app.base_url}/items", headers=headers)
+            api = api_url(app.base_url, 4)  # the routes moved under /api/v1
+            headers = bearer(api)  # the password hash survived too
+            listed = request(f"{api}/items", headers=headers)
             assert [entry["id"] for entry in listed["items"]] == [item["id"]]
-            assert request(f"{app.base_url}/items/{item['id']}", headers=headers) == item
+            assert request(f"{api}/items/{item['id']}", headers=headers) == item

@@ -61,6 +61,12 @@ def migrate(project: Path, package: str, env: dict[str, str]) -> str:
     return result.stderr
 
 
+def api_url(base_url: str, level: int) -> str:
+    """Where the API's routes (items, users, auth) are: under /api/v1 from level 4, beside
+    the health probes and docs at the root."""
+    return f"{base_url}/api/v1" if level >= 4 else base_url
+
+
 def liveness_path(project: Path) -> str:
     """The app's liveness probe: /health, or /health/live from level 4 (with /health/ready)."""
     answers = (project / ".copier-answers.yml").read_text()

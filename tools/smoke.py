@@ -9,7 +9,8 @@ production image: the health endpoint, then real requests. Level 2: a round trip
 the database. Level 3: a request without credentials is refused with a challenge; with
 credentials (jwt: e-mail and password of a superuser made by the project's CLI; api_key:
 the key it printed) the same round trip runs as that user. Level 4: readiness, the
-security headers and a request id on every response, no API docs in production.
+security headers and a request id on every response, no API docs in production, the
+API's routes under /api/v1.
 With --outage, readiness turns 503 while liveness stays 200; with --recovered, readiness
 turns 200 again and a write succeeds, the app not restarted. Standard library only, so
 it runs in any Python image.
@@ -25,6 +26,13 @@ from email.message import Message
 from typing import Any
 
 Headers = dict[str, str]
+# Level 4 serves the API under a version prefix; health and docs stay at the root.
+API_V1 = "/api/v1"
+
+
+def api(base: str, level: int) -> str:
+    """The base URL of the API's routes (items, users, auth) at `level`."""
+    return base + API_V1 if level >= 4 else base
 
 
 def call(
@@ -99,7 +107,8 @@ def outage(base: str) -> None:
 def recovered(base: str, auth: str | None, values: list[str]) -> None:
     took = wait_for(base, "/health/ready", 200, 60)
     if auth and values:
-        round_trip(base, credentials(base, auth, values), "after the outage")
+        routes = api(base, 4)
+        round_trip(routes, credentials(routes, auth, values), "after the outage")
     print(f"database started: readiness 200 after {took:.1f} s{', a write succeeded' if values else ''}")
 
 
@@ -108,22 +117,23 @@ def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
         production(base)
     else:
         assert call(base, "GET", "/health")[:2] == (200, {"status": "ok"})
+    routes = api(base, level)
     if level == 1:
         assert call(base, "GET", "/")[:2] == (200, {"message": "Hello, World!"})
     elif level == 2:
-        round_trip(base, {})
+        round_trip(routes, {})
     else:
-        status, problem, headers = call(base, "GET", "/items")
+        status, problem, headers = call(routes, "GET", "/items")
         assert status == 401, status
         assert problem["code"] == "unauthorized", problem
         assert headers["content-type"] == "application/problem+json"
         assert headers["www-authenticate"]
         if auth and values:
-            signed_in = credentials(base, auth, values)
-            status, me, _ = call(base, "GET", "/users/me", headers=signed_in)
+            signed_in = credentials(routes, auth, values)
+            status, me, _ = call(routes, "GET", "/users/me", headers=signed_in)
             assert status == 200, (status, me)
             assert me["is_superuser"], me
-            round_trip(base, signed_in)
+            round_trip(routes, signed_in)
     print(f"smoke test passed against {base}")
 
 

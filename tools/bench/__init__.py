@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.server import UNLIMITED, Server, migrate, python, request, serve, superuser_key
+from tools.server import UNLIMITED, Server, api_url, migrate, python, request, serve, superuser_key
 from tools.server import app_command as server_command
 from tools.services import free_port
 
@@ -43,9 +43,10 @@ class Result:
 
 @dataclass
 class Client:
-    """What the load needs: the seeded user's headers, one of their items, and a second
-    user (the writer) whose creates do not grow the seeded user's list."""
+    """What the load needs: the API's path prefix, the seeded user's headers, one of their
+    items, and a second user (the writer) whose creates do not grow the seeded user's list."""
 
+    api: str
     headers: list[str]
     writer_headers: list[str]
     item_id: str
@@ -58,15 +59,15 @@ def pinned(cpu: str) -> list[str]:
 
 
 def sign_in(
-    server: Server, project: Path, answers: dict[str, Any], env: dict[str, str], email: str
+    api: str, project: Path, answers: dict[str, Any], env: dict[str, str], email: str
 ) -> dict[str, str]:
     """A new user's credentials, made the way a client of this auth method makes them."""
     if answers["auth"] == "jwt":
         body = json.dumps({"email": email, "password": PASSWORD}).encode()
-        request(f"{server.base_url}/auth/register", body, {"Content-Type": "application/json"})
+        request(f"{api}/auth/register", body, {"Content-Type": "application/json"})
         form = urllib.parse.urlencode({"username": email, "password": PASSWORD}).encode()
         form_type = {"Content-Type": "application/x-www-form-urlencoded"}
-        tokens = request(f"{server.base_url}/auth/token", form, form_type)
+        tokens = request(f"{api}/auth/token", form, form_type)
         return {"Authorization": f"Bearer {tokens['access_token']}"}
     if answers["auth"] == "api_key":
         return {"X-API-Key": superuser_key(project, answers["package_name"], env, email, PASSWORD)}
@@ -78,22 +79,24 @@ def seed(server: Server, project: Path, answers: dict[str, Any], env: dict[str, 
     headers: dict[str, str] = {}
     writer: dict[str, str] = {}
     login_form = owner_id = None
+    api = api_url(server.base_url, answers["level"])
     if answers["level"] >= 3:
-        headers = sign_in(server, project, answers, env, "bench@example.com")
-        writer = sign_in(server, project, answers, env, "writer@example.com")
-        owner_id = request(f"{server.base_url}/users/me", headers=headers)["id"]
+        headers = sign_in(api, project, answers, env, "bench@example.com")
+        writer = sign_in(api, project, answers, env, "writer@example.com")
+        owner_id = request(f"{api}/users/me", headers=headers)["id"]
         if answers["auth"] == "jwt":
             login_form = urllib.parse.urlencode({"username": "bench@example.com", "password": PASSWORD})
     json_headers = {**headers, "Content-Type": "application/json"}
     item_id = ""
     for number in range(ITEMS):
         body = json.dumps({"name": f"item {number}", "quantity": number}).encode()
-        item_id = request(f"{server.base_url}/items", body, json_headers)["id"]
+        item_id = request(f"{api}/items", body, json_headers)["id"]
 
     def lines(values: dict[str, str]) -> list[str]:
         return [f"{name}: {value}" for name, value in values.items()]
 
-    return Client(lines(headers), lines(writer), item_id, owner_id, login_form)
+    prefix = api_url("", answers["level"])
+    return Client(prefix, lines(headers), lines(writer), item_id, owner_id, login_form)
 
 
 def wrk_command(
@@ -135,16 +138,17 @@ def scenarios(server: Server, client: Client, seconds: float) -> dict[str, Resul
         headers = client.writer_headers if body == "item" else client.headers
         return wrk_command(server.base_url, method, path, body, headers, connections, seconds)
 
+    api = client.api
     results = {
-        "list of 20": load(run("GET", "/items?limit=20"))[0],
-        "get one item": load(run("GET", f"/items/{client.item_id}"))[0],
-        "create": load(run("POST", "/items", "item"))[0],
+        "list of 20": load(run("GET", f"{api}/items?limit=20"))[0],
+        "get one item": load(run("GET", f"{api}/items/{client.item_id}"))[0],
+        "create": load(run("POST", f"{api}/items", "item"))[0],
         "health": load(run("GET", server.probe))[0],
     }
     if client.login_form:
-        results["login, 4 connections"] = load(run("POST", "/auth/token", client.login_form, 4))[0]
-        logins = run("POST", "/auth/token", client.login_form, 4)
-        listing, logged_in = load(run("GET", "/items?limit=20"), logins)
+        results["login, 4 connections"] = load(run("POST", f"{api}/auth/token", client.login_form, 4))[0]
+        logins = run("POST", f"{api}/auth/token", client.login_form, 4)
+        listing, logged_in = load(run("GET", f"{api}/items?limit=20"), logins)
         results["list while 4 log in"] = listing
         results["  (their logins)"] = logged_in
     return results
@@ -221,7 +225,7 @@ def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, 
             ours: dict[str, list[Result]] = {}
             theirs: dict[str, list[Result]] = {}
             # Warm both up (connection pools, caches) before anything counts.
-            load(wrk_command(server.base_url, "GET", "/items", "none", client.headers, 32, 2))
+            load(wrk_command(server.base_url, "GET", f"{client.api}/items", "none", client.headers, 32, 2))
             load(wrk_command(reference.base_url, "GET", "/items", "none", [], 32, 2))
             for number in range(rounds):
                 # Alternate which app goes first, so drift hits both alike.

@@ -31,7 +31,16 @@ import nox
 import yaml
 
 from tools import browser, report
-from tools.server import UNLIMITED, app_command, migrate, python, request, serve, superuser_key
+from tools.server import (
+    UNLIMITED,
+    api_url,
+    app_command,
+    migrate,
+    python,
+    request,
+    serve,
+    superuser_key,
+)
 from tools.services import free_port
 from tools.tasks.lock import find_uv
 
@@ -103,7 +112,7 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
             schemathesis(session, project, server.base_url, headers, work, details)
             details["docs_operations"] = browser.check_docs(session, server.base_url)
             if auth:
-                still_signed_in(session, server.base_url, headers)
+                still_signed_in(session, api_url(server.base_url, answers["level"]), headers)
     finally:
         details["contract_s"] = round(time.monotonic() - started, 1)
         report.detail(session.name, **details)
@@ -215,11 +224,11 @@ def schemathesis(
         session.error("schemathesis ran no stateful scenario: the document has no usable links")
 
 
-def still_signed_in(session: nox.Session, base_url: str, headers: dict[str, str]) -> None:
+def still_signed_in(session: nox.Session, api: str, headers: dict[str, str]) -> None:
     """The user's credentials work after schemathesis: it did not test a signed-out user
     (say, one whose API key it revoked) where it meant the signed-in one."""
     try:
-        request(f"{base_url}/users/me", headers=headers)
+        request(f"{api}/users/me", headers=headers)
     except urllib.error.HTTPError as error:
         session.error(f"after schemathesis, the user's credentials get {error.code} from /users/me")
 
