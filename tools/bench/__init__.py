@@ -79,7 +79,8 @@ def seed(server: Server, project: Path, answers: dict[str, Any], env: dict[str, 
     headers: dict[str, str] = {}
     writer: dict[str, str] = {}
     login_form = owner_id = None
-    api = api_url(server.base_url, answers["level"])
+    prefix = api_url("", answers["level"])
+    api = server.base_url + prefix
     if answers["level"] >= 3:
         headers = sign_in(api, project, answers, env, "bench@example.com")
         writer = sign_in(api, project, answers, env, "writer@example.com")
@@ -95,7 +96,6 @@ def seed(server: Server, project: Path, answers: dict[str, Any], env: dict[str, 
     def lines(values: dict[str, str]) -> list[str]:
         return [f"{name}: {value}" for name, value in values.items()]
 
-    prefix = api_url("", answers["level"])
     return Client(prefix, lines(headers), lines(writer), item_id, owner_id, login_form)
 
 
