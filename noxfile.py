@@ -59,6 +59,7 @@ RENDERS = WORK / "renders"
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
+# scripts/test runs them as two streams at once (tests/test_matrix.py checks it names each).
 nox.options.sessions = [
     "lint",
     "workflows",
@@ -327,6 +328,7 @@ def in_docker(
         credentials = superuser(session, compose, combo)
         session.run(*smoke, "http://app:8000", str(combo["level"]), *credentials, external=True)
         if combo["level"] >= 4 and database in ("postgresql", "mongodb"):
+            administrator_password_kept_from_app(session, compose, database)
             # The database goes away and comes back; the app is not restarted.
             session.run(*compose, "stop", "db", external=True)
             session.run(*smoke, "--outage", "http://app:8000", external=True)
@@ -336,6 +338,18 @@ def in_docker(
     finally:
         session.run(*compose, "down", "--volumes", "--remove-orphans", "--rmi", "local", external=True)
     return round(size / 2**20), round(build_seconds)
+
+
+def administrator_password_kept_from_app(session: nox.Session, compose: list[str], database: str) -> None:
+    """The database administrator's password (in .env, for the db and migrate services)
+    is nowhere in the app container's environment: the app runs as its own role or user."""
+    name = {"postgresql": "POSTGRES_PASSWORD", "mongodb": "MONGO_INITDB_ROOT_PASSWORD"}[database]
+    settings = dict(line.split("=", 1) for line in Path(".env").read_text().splitlines() if "=" in line)
+    environment = subprocess.run(
+        [*compose, "exec", "-T", "app", "env"], check=True, capture_output=True, text=True
+    ).stdout
+    if settings[name] in environment:
+        session.error(f"the app's container holds {name}")
 
 
 def lock_in_container(session: nox.Session, project: Path, image: str) -> None:

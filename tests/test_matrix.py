@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,18 @@ auth:
         ]
     finally:
         matrix.questions.cache_clear()
+
+
+def test_the_two_streams_of_scripts_test_run_every_default_session_once() -> None:
+    """scripts/test runs the nox sessions as two streams, each named: none left out."""
+    root = Path(__file__).resolve().parent.parent
+    tree = ast.parse((root / "noxfile.py").read_text())
+    defaults = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "nox.options.sessions"
+    )
+    streams = re.findall(r"uv run nox -s ([\w ]+?)(?: 2>&1| \|\|)", (root / "scripts" / "test").read_text())
+    assert len(streams) == 2
+    named = [name for stream in streams for name in stream.split()]
+    assert sorted(named) == sorted(defaults)

@@ -1,8 +1,9 @@
 """`copier update` from every release to this version keeps what a project's owner did.
 
 The releases are the ones CHANGELOG.md names, tagged in a scratch clone of this
-repository, with the working tree committed on top as the next version. For each
-release and database, a project of the widest level that release offered (level 3
+repository, with the working tree committed on top as the next version. The newest
+release is updated on every database (most projects come from it); each older one on one
+database, taken in turn. A project of the widest level that release offered (level 3
 with JWT, or level 2 before auth existed) gets a user's typical edits, is updated with
 a plain `copier update`, and must keep them all, hold no conflict, pass its own tests,
 and be left unchanged by a second update.
@@ -15,6 +16,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -69,7 +71,17 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone
 
 
-@pytest.fixture(scope="module", params=DATABASES)
+def scenarios() -> list[Any]:
+    """(release, database): the newest release on each database, every older one on the
+    next database in turn."""
+    found = []
+    for index, release in enumerate(releases()):  # newest first
+        names = DATABASES if index == 0 else [DATABASES[(index - 1) % len(DATABASES)]]
+        found += [pytest.param(release, name, id=f"v{release.version}-{name}") for name in names]
+    return found
+
+
+@pytest.fixture(scope="module")
 def database(request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
     """The database, and the environment that points a project's tests at its server."""
     name: str = request.param
@@ -118,7 +130,7 @@ def edit_like_a_user(project: Path) -> None:
     git_commit(project, "our changes")
 
 
-@pytest.mark.parametrize("release", releases(), ids=lambda release: f"v{release.version}")
+@pytest.mark.parametrize(("release", "database"), scenarios(), indirect=["database"])
 def test_update_from_a_release_keeps_the_users_edits(
     history: Path,
     database: tuple[str, dict[str, str]],

@@ -1,7 +1,9 @@
 """A level-3 project with data moves up to level 4 as its README says (`copier update`,
 then the migrate command): the data is still there, served by the level-4 app, and the
 database is at the newest revision (SQL: with nothing left for `alembic check` to
-report; MongoDB: at the newest step)."""
+report; MongoDB: at the newest step). On a database server, the level-4 app connects as
+its own role or user, which the migrate step makes from DATABASE_URL as the
+administrator (DATABASE_ADMIN_URL), and is given level 3's tables."""
 
 from __future__ import annotations
 
@@ -34,6 +36,13 @@ def database(kind: str, project: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{project / 'app.db'}"
 
 
+def as_app(url: str) -> str:
+    """The URL of the server's administrator, signed in as the app's own role or user."""
+    parts = urllib.parse.urlsplit(url)
+    server = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=f"api:app-password@{server}", query="").geturl()
+
+
 def bearer(api: str) -> dict[str, str]:
     form = urllib.parse.urlencode({"username": EMAIL, "password": PASSWORD}).encode()
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -62,8 +71,13 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
         assert moved.returncode == 0, moved.stderr
         git_commit(project, "level 4")
         run(uv(), "sync", "--quiet", cwd=project)
+        if kind != "sqlite":
+            env = {**env, "DATABASE_ADMIN_URL": url, "DATABASE_URL": as_app(url)}
         migrated = migrate(project, "my_api", env)
+        if kind == "postgresql":
+            assert "The app's role api owns the schema; the revisions run as it." in migrated
         if kind == "mongodb":
+            assert "The app's user api may read and write app, nothing more." in migrated
             assert "Running step 1: the indexes of items and users." in migrated
             assert "The database is at migration step 1." in migrated
         else:

@@ -62,9 +62,11 @@ def expose(link_dir: Path) -> dict[str, Path]:
             interpreter = link.resolve() if link.exists() else None  # found through our own link
         if interpreter is None:
             continue
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(interpreter)
+        # Replaced in one step: another nox process (scripts/test runs two) may read it.
+        temporary = link_dir / f".{link.name}.{os.getpid()}"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(interpreter)
+        temporary.replace(link)
         found[version] = interpreter
     os.environ["PATH"] = f"{link_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"

@@ -3,13 +3,15 @@
 `postgres()` starts a real PostgreSQL cluster in a temporary folder (as the
 `postgres` user when run as root, since PostgreSQL refuses to run as root);
 `mongodb()` starts the MongoDB wire-protocol stand-in (docker/images/mongo, on
-mongoeco) with uv. TEST_POSTGRES_URL / TEST_MONGODB_URL point the sessions at
-servers of your own instead, e.g. a real `mongod`.
+mongoeco) with uv, with a root user, so that it authorizes commands as `mongod --auth`
+does. TEST_POSTGRES_URL / TEST_MONGODB_URL point the sessions at servers of your own
+instead, e.g. a real `mongod`.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -104,7 +106,11 @@ def postgres() -> Iterator[str]:
 
 @contextmanager
 def mongodb() -> Iterator[str]:
-    """Yield a MongoDB URL of a fresh stand-in server (in memory, no auth)."""
+    """Yield a MongoDB URL of the root user of a fresh stand-in server (in memory), on
+    the database `app`: `mongodb://root:PASSWORD@127.0.0.1:PORT/app?authSource=admin`.
+    The server is started with MONGO_INITDB_ROOT_USERNAME/PASSWORD (a random password),
+    so authentication is on and the users root creates get only what their roles allow,
+    as on a real `mongod --auth`."""
     if url := os.environ.get("TEST_MONGODB_URL"):
         yield url
         return
@@ -125,10 +131,12 @@ def mongodb() -> Iterator[str]:
         "--port",
         str(port),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    password = secrets.token_hex(16)  # hex: nothing to escape in the URL
+    env = {**os.environ, "MONGO_INITDB_ROOT_USERNAME": "root", "MONGO_INITDB_ROOT_PASSWORD": password}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     try:
         wait_for_port(port, process)
-        yield f"mongodb://127.0.0.1:{port}/app"
+        yield f"mongodb://root:{password}@127.0.0.1:{port}/app?authSource=admin"
     finally:
         process.terminate()
         process.wait(timeout=30)

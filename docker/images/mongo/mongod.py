@@ -8,14 +8,27 @@ with --bind_ip_all (the official image's entrypoint adds --bind_ip_all when no -
 is given); with --bind_ip, loopback only if every listed address is a loopback one,
 else all interfaces (one socket serves the whole list).
 
+Users: with a root user (below), SCRAM authentication is required and commands are
+authorized as on `mongod --auth`. Root may do anything, including createUser,
+updateUser, dropUser and usersInfo on any database; the users it creates authenticate
+against their database and may do what their built-in roles allow there (e.g.
+readWrite on "app": read and write "app", nothing else: Unauthorized, code 13).
+Without a root user authentication is off and anyone may do anything, user commands
+included, as on mongod without --auth. Created users are kept with the data: with the
+sqlite engine in --dbpath, in mongoeco-users.json (mode 0600; passwords IN CLEAR,
+unlike mongod's salted hashes), with the memory engine in memory. Details and limits:
+wire_fixes.py and users.py beside this file.
+
 Environment:
   MONGO_INITDB_ROOT_USERNAME / MONGO_INITDB_ROOT_PASSWORD (or *_FILE)
-                     root user in "admin"; SCRAM authentication is then required
-  MONGOECO_ENGINE    memory (data lives as long as the process)
-                     | sqlite (the image's default: one file in --dbpath, persists
+                     root user in "admin" (re-read at every start; it cannot be
+                     changed with updateUser); authentication is then required
+  MONGOECO_ENGINE    memory (data and users live as long as the process)
+                     | sqlite (the image's default: files in --dbpath, persist
                      with the volume, like mongod's data)
   MONGOECO_DIALECT   MongoDB version mongoeco emulates: 7.0 | 8.0 (set by the image tag)
-  MONGOECO_COMPAT    1 (default): apply wire_fixes; 0: stock mongoeco
+  MONGOECO_COMPAT    1 (default): apply wire_fixes (with user management and
+                     authorization); 0: stock mongoeco (root only, allowed everything)
 """
 
 import argparse
@@ -75,8 +88,12 @@ def dialect():
     return os.environ.get("MONGOECO_DIALECT") or None
 
 
+def engine_kind():
+    return os.environ.get("MONGOECO_ENGINE", "memory").lower()
+
+
 async def serve(args):
-    engine_name = os.environ.get("MONGOECO_ENGINE", "memory").lower()
+    engine_name = engine_kind()
     if engine_name == "memory":
         engine = MemoryEngine()
     elif engine_name == "sqlite":
@@ -123,7 +140,7 @@ def main():
     if os.environ.get("MONGOECO_COMPAT", "1") == "1":
         import wire_fixes
 
-        wire_fixes.apply()
+        wire_fixes.apply(users_dir=args.dbpath if engine_kind() == "sqlite" else None)
     asyncio.run(serve(args))
 
 
