@@ -19,7 +19,7 @@ import pytest
 from tests.projects import git_commit, new_project, run, update
 from tools import services
 from tools.contract import uv
-from tools.server import UNLIMITED, api_url, app_command, migrate, request, serve
+from tools.server import UNLIMITED, api_url, app_command, database_settings, migrate, request, serve
 
 EMAIL, PASSWORD = "kept@example.com", "correct horse battery staple"
 
@@ -34,13 +34,6 @@ def database(kind: str, project: Path) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite+aiosqlite:///{project / 'app.db'}"
-
-
-def as_app(url: str) -> str:
-    """The URL of the server's administrator, signed in as the app's own role or user."""
-    parts = urllib.parse.urlsplit(url)
-    server = parts.netloc.rsplit("@", 1)[-1]
-    return parts._replace(netloc=f"api:app-password@{server}", query="").geturl()
 
 
 def bearer(api: str) -> dict[str, str]:
@@ -71,8 +64,7 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
         assert moved.returncode == 0, moved.stderr
         git_commit(project, "level 4")
         run(uv(), "sync", "--quiet", cwd=project)
-        if kind != "sqlite":
-            env = {**env, "DATABASE_ADMIN_URL": url, "DATABASE_URL": as_app(url)}
+        env |= database_settings(url, 4)  # as the app's role or user, on a database server
         migrated = migrate(project, "my_api", env)
         if kind == "postgresql":
             assert "The app's role api owns the schema; the revisions run as it." in migrated

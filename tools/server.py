@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +60,18 @@ def migrate(project: Path, package: str, env: dict[str, str]) -> str:
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr}")
     return result.stderr
+
+
+def database_settings(database_url: str, level: int) -> dict[str, str]:
+    """The database settings of a project of `level` on the server whose administrator's
+    URL is `database_url`: from level 4 on PostgreSQL or MongoDB, the app connects as its
+    own role or user, "api", which the migrate step makes as the administrator."""
+    if level < 4 or not database_url.startswith(("postgresql", "mongodb")):
+        return {"DATABASE_URL": database_url}
+    parts = urllib.parse.urlsplit(database_url)
+    server = parts.netloc.rsplit("@", 1)[-1]
+    app = parts._replace(netloc=f"api:app-password@{server}", query="").geturl()
+    return {"DATABASE_URL": app, "DATABASE_ADMIN_URL": database_url}
 
 
 def api_url(base_url: str, level: int) -> str:

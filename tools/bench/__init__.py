@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tools.server
 from tools.server import UNLIMITED, Server, api_url, migrate, python, request, serve, superuser_key
 from tools.server import app_command as server_command
 from tools.services import free_port
@@ -187,7 +188,11 @@ def print_table(title: str, rows: dict[str, list[Result]]) -> dict[str, Result]:
 
 def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, seconds: float) -> None:
     """Benchmark the rendered, synced project against the reference; print the figures."""
-    env = {"DATABASE_URL": database_url, "ACCESS_TOKEN_MINUTES": "60", **UNLIMITED}
+    env = {
+        **tools.server.database_settings(database_url, answers["level"]),
+        "ACCESS_TOKEN_MINUTES": "60",
+        **UNLIMITED,
+    }
     app_command = server_command(project, answers["package_name"], "--proxy-headers")
     py = python(project)
     reference_command = [py, "-m", "uvicorn", "--app-dir", str(HERE), "reference:app", "--proxy-headers"]

@@ -35,6 +35,7 @@ from tools.server import (
     UNLIMITED,
     api_url,
     app_command,
+    database_settings,
     migrate,
     python,
     request,
@@ -83,7 +84,7 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {
-        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{work / 'contract.db'}",
+        **database_settings(database_url or f"sqlite+aiosqlite:///{work / 'contract.db'}", answers["level"]),
         # http:// issuers (the test identity provider) are for development only.
         "ENVIRONMENT": "development",
         **UNLIMITED,
