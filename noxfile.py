@@ -279,7 +279,9 @@ def python(session: nox.Session, version: str) -> None:
         session.run("uv", "run", "python", "--version", external=True)
         session.run("uv", "run", "mypy", external=True)
         if combo == tested:
-            session.run("uv", "run", "pytest", "-q", external=True)
+            with services.redis() if combo["level"] >= 5 else contextlib.nullcontext(None) as redis:
+                env = {"TEST_REDIS_URL": redis} if redis else {}
+                session.run("uv", "run", "pytest", "-q", env=env, external=True)
 
 
 @nox.session
@@ -299,11 +301,14 @@ def in_docker(
     """Build the images, run the tests in a container against the real database service,
     start the production image and smoke-test it over HTTP; from level 4 with a database
     server, stop the database (readiness 503, liveness 200) and start it again (readiness
-    200, a write succeeds) with the app left running; always `down -v`. Returns the
+    200, a write succeeds) with the app left running, and from level 5 Redis likewise;
+    always `down -v`. Returns the
     runtime image's size (MiB) and the build's seconds."""
     database = combo.get("database") if combo["level"] >= 2 else None
     python_image = f"python:{version}-slim"
     images = [python_image, *{"postgresql": ["postgres:17"], "mongodb": ["mongo:8"]}.get(database or "", [])]
+    if combo["level"] >= 5:
+        images.append("redis:8")
     # Official images when they can be pulled, local stand-ins when not (docker/images/).
     session.run("bash", str(ROOT / "docker" / "images" / "build.sh"), *images, external=True)
     if not (project / "uv.lock").exists():
@@ -333,6 +338,12 @@ def in_docker(
             session.run(*compose, "stop", "db", external=True)
             session.run(*smoke, "--outage", "http://app:8000", external=True)
             session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "db", external=True)
+            session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
+        if combo["level"] >= 5:
+            # Redis goes away and comes back: readiness follows it, the app keeps serving.
+            session.run(*compose, "stop", "redis", external=True)
+            session.run(*smoke, "--outage", "http://app:8000", external=True)
+            session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "redis", external=True)
             session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
     finally:
@@ -426,10 +437,11 @@ def bench(session: nox.Session) -> None:
         session.chdir(project)
         session.run("uv", "sync", "--locked", "--quiet", "--no-dev", external=True)
         answers = yaml.safe_load(Path(".copier-answers.yml").read_text()) | combo
-        if database == "sqlite":
-            benchmark.run(
-                project, answers, f"sqlite+aiosqlite:///{project}/bench.db", options.rounds, options.seconds
+        with contextlib.ExitStack() as stack:
+            redis = stack.enter_context(services.redis()) if options.level >= 5 else None
+            url = (
+                stack.enter_context(servers[database]())
+                if database in servers
+                else f"sqlite+aiosqlite:///{project}/bench.db"
             )
-            continue
-        with servers[database]() as url:
-            benchmark.run(project, answers, url, options.rounds, options.seconds)
+            benchmark.run(project, answers, url, options.rounds, options.seconds, redis)

@@ -19,7 +19,7 @@ def test_matrix_of_the_current_copier_yml() -> None:
         {"level": 2, "database": "mongodb"},
         *(
             {"level": level, "database": database, "auth": auth}
-            for level in (3, 4)
+            for level in (3, 4, 5)
             for database in ("sqlite", "postgresql", "mongodb")
             for auth in ("jwt", "api_key", "oidc")
         ),
@@ -29,7 +29,7 @@ def test_matrix_of_the_current_copier_yml() -> None:
 def test_other_pythons_and_widest_combinations() -> None:
     assert matrix.other_pythons() == ["3.11", "3.12", "3.13", "3.14"]
     assert matrix.widest_combinations() == [
-        {"level": 4, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
+        {"level": 5, "database": "sqlite", "auth": auth} for auth in ("jwt", "api_key", "oidc")
     ]
 
 

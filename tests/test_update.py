@@ -19,6 +19,7 @@ from tests.projects import (
     run,
     update,
 )
+from tools import services
 from tools.contract import uv
 
 
@@ -105,7 +106,15 @@ def test_update_names_the_files_left_with_conflicts(template: Path, tmp_path: Pa
     assert "README.md" in result.stdout.split("hold conflicts", 1)[1]
 
 
-def test_levels_1_to_2_to_3_to_4_keep_the_users_work_at_each_step(
+def move_up(project: Path, *answers: str) -> str:
+    """`copier update` with these answers, which must succeed without conflicts: its output."""
+    result = update(project, *answers)
+    assert result.returncode == 0, result.stderr
+    assert "hold conflicts" not in result.stdout, result.stdout
+    return result.stdout
+
+
+def test_levels_1_to_5_keep_the_users_work_at_each_step(
     template: Path, tmp_path: Path, host_python: str
 ) -> None:
     project = new_project(template, tmp_path, host_python, "level=1")
@@ -127,10 +136,8 @@ def test_levels_1_to_2_to_3_to_4_keep_the_users_work_at_each_step(
     readme.write_text(readme.read_text() + "Our level-2 note.\n")
     git_commit(project, "level 2 edits")
 
-    to_3 = update(project, "level=3", "auth=jwt")
+    move_up(project, "level=3", "auth=jwt")
 
-    assert to_3.returncode == 0, to_3.stderr
-    assert "hold conflicts" not in to_3.stdout, to_3.stdout
     main = (package / "main.py").read_text()
     assert "app.include_router(ping_router)" in main
     assert "app.include_router(users_router)" in main
@@ -138,11 +145,9 @@ def test_levels_1_to_2_to_3_to_4_keep_the_users_work_at_each_step(
     readme.write_text(readme.read_text() + "Our level-3 note.\n")
     git_commit(project, "level 3 edits")
 
-    to_4 = update(project, "level=4")
+    to_4 = move_up(project, "level=4")
 
-    assert to_4.returncode == 0, to_4.stderr
-    assert "hold conflicts" not in to_4.stdout, to_4.stdout
-    assert "Added 1 setting(s) to .env: ENVIRONMENT." in to_4.stdout
+    assert "Added 1 setting(s) to .env: ENVIRONMENT." in to_4
     main = (package / "main.py").read_text()
     assert "app.include_router(ping_router)" in main
     assert "app.include_router(health_router)" in main
@@ -151,7 +156,18 @@ def test_levels_1_to_2_to_3_to_4_keep_the_users_work_at_each_step(
     # merge cleanly but unsorted: the README's "Changing level" says to run this.
     run(uv(), "run", "--quiet", "ruff", "check", "--select", "I", "--fix", ".", cwd=project)
     run(uv(), "run", "--quiet", "ruff", "check", ".", cwd=project)
-    run(uv(), "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider", cwd=project)
+    readme.write_text(readme.read_text() + "Our level-4 note.\n")
+    git_commit(project, "level 4 edits")
+
+    to_5 = move_up(project, "level=5")
+
+    assert "Added 1 setting(s) to .env: REDIS_URL." in to_5
+    assert "app.include_router(ping_router)" in (package / "main.py").read_text()
+    assert "Our level-3 note.\nOur level-4 note.\n" in readme.read_text()
+    run(uv(), "run", "--quiet", "ruff", "check", ".", cwd=project)
+    with services.redis() as redis:
+        tests_run = [uv(), "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
+        run(*tests_run, cwd=project, env={"TEST_REDIS_URL": redis})
 
 
 # Template versions whose projects need care on their first update to this one.

@@ -4,8 +4,9 @@
 `postgres` user when run as root, since PostgreSQL refuses to run as root);
 `mongodb()` starts the MongoDB wire-protocol stand-in (docker/images/mongo, on
 mongoeco) with uv, with a root user, so that it authorizes commands as `mongod --auth`
-does. TEST_POSTGRES_URL / TEST_MONGODB_URL point the sessions at servers of your own
-instead, e.g. a real `mongod`.
+does; `redis()` starts Debian's redis-server without persistence. TEST_POSTGRES_URL /
+TEST_MONGODB_URL / TEST_REDIS_URL point the sessions at servers of your own instead,
+e.g. a real `mongod`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MONGOD = ROOT / "docker" / "images" / "mongo" / "mongod.py"
@@ -133,10 +135,32 @@ def mongodb() -> Iterator[str]:
     ]
     password = secrets.token_hex(16)  # hex: nothing to escape in the URL
     env = {**os.environ, "MONGO_INITDB_ROOT_USERNAME": "root", "MONGO_INITDB_ROOT_PASSWORD": password}
+    with serving(command, port, env):
+        yield f"mongodb://root:{password}@127.0.0.1:{port}/app?authSource=admin"
+
+
+@contextmanager
+def redis() -> Iterator[str]:
+    """Yield the URL of a fresh Redis server (Debian's redis-server, in memory only)."""
+    if url := os.environ.get("TEST_REDIS_URL"):
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        raise RuntimeError("No redis-server found: run scripts/setup (it installs one).")
+    port = free_port()
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with serving(command, port):
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+@contextmanager
+def serving(command: list[Any], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run `command` until the block ends, from when it listens on 127.0.0.1:`port`."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     try:
         wait_for_port(port, process)
-        yield f"mongodb://root:{password}@127.0.0.1:{port}/app?authSource=admin"
+        yield
     finally:
         process.terminate()
         process.wait(timeout=30)

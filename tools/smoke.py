@@ -1,7 +1,7 @@
 """Smoke test of a running app over HTTP:
 
     python smoke.py BASE_URL LEVEL [AUTH [CREDENTIAL ...]]
-    python smoke.py --outage BASE_URL                         (its database stopped)
+    python smoke.py --outage BASE_URL                         (its database or Redis stopped)
     python smoke.py --recovered BASE_URL [AUTH [CREDENTIAL ...]]  (started again)
 
 Run by the docker sessions from another container on the compose network, against the
@@ -58,9 +58,13 @@ def call(
 
 
 def round_trip(base: str, headers: Headers, name: str = "smoke") -> None:
+    """Create an item, read it back, delete it (so the next round trip may reuse the name)."""
     status, created, _ = call(base, "POST", "/items", {"name": name, "quantity": 2}, headers)
     assert status == 201, (status, created)
-    assert call(base, "GET", f"/items/{created['id']}", headers=headers)[:2] == (200, created)
+    item = f"/items/{created['id']}"
+    assert call(base, "GET", item, headers=headers)[:2] == (200, created)
+    assert call(base, "DELETE", item, headers=headers)[0] == 204
+    assert call(base, "GET", item, headers=headers)[0] == 404
 
 
 def credentials(base: str, auth: str, values: list[str]) -> Headers:
@@ -101,7 +105,7 @@ def wait_for(base: str, path: str, status: int, seconds: float) -> float:
 def outage(base: str) -> None:
     took = wait_for(base, "/health/ready", 503, 30)
     assert call(base, "GET", "/health/live")[:2] == (200, {"status": "ok"})
-    print(f"database stopped: readiness 503 after {took:.1f} s, liveness 200")
+    print(f"stopped: readiness 503 after {took:.1f} s, liveness 200")
 
 
 def recovered(base: str, auth: str | None, values: list[str]) -> None:
@@ -109,7 +113,7 @@ def recovered(base: str, auth: str | None, values: list[str]) -> None:
     if auth and values:
         routes = api(base, 4)
         round_trip(routes, credentials(routes, auth, values), "after the outage")
-    print(f"database started: readiness 200 after {took:.1f} s{', a write succeeded' if values else ''}")
+    print(f"started: readiness 200 after {took:.1f} s{', a write succeeded' if values else ''}")
 
 
 def main(base: str, level: int, auth: str | None, values: list[str]) -> None:

@@ -7,6 +7,7 @@
 #   python:3.15-slim, python:3.15  Debian sid's CPython 3.15
 #   postgres:17                    Debian trixie's postgresql-17 + official-style entrypoint
 #   mongo:8, mongo:7               mongoeco[wire] (MongoDB wire protocol, in Python) on python:3.13-slim
+#   redis:8                        Debian trixie's redis-server 8.0 + official-style entrypoint
 #
 # For each image: already present -> kept (a stand-in built from other files than these
 # is rebuilt: its label holds the hash of its build folder); else `docker pull` (short
@@ -17,8 +18,8 @@
 # --variant=minbase, slimmed like the official -slim images, imported with `docker
 # import`); the bases are kept, so a rebuild with Docker's cache takes about a second.
 #
-# Usage: docker/images/build.sh [IMAGE|FAMILY ...]    default: python postgres mongo
-#        e.g.  docker/images/build.sh postgres:17 mongo:8
+# Usage: docker/images/build.sh [IMAGE|FAMILY ...]    default: python postgres mongo redis
+#        e.g.  docker/images/build.sh postgres:17 mongo:8 redis:8
 # Env:   MIRROR        Debian mirror (default http://deb.debian.org/debian)
 #        FORCE=1       redo images that are present (Docker's cache and the base are reused)
 #        FRESH=1       like FORCE, and also re-debootstrap the base and build with --no-cache
@@ -39,16 +40,16 @@ mkdir -p "$LOG_DIR"
 NOCACHE=(); [ "$FRESH" = 1 ] && NOCACHE=(--no-cache)
 
 ALL_TAGS=(python:3.13-slim python:3.13 python:3.14-slim python:3.14 python:3.15-slim python:3.15
-          postgres:17 mongo:8 mongo:7)
+          postgres:17 mongo:8 mongo:7 redis:8)
 # The Debian suite that carries each stand-in's software (sid: the Pythons trixie lacks).
-declare -A SUITE_OF=([3.13]=trixie [3.14]=sid [3.15]=sid [postgres]=trixie)
+declare -A SUITE_OF=([3.13]=trixie [3.14]=sid [3.15]=sid [postgres]=trixie [redis]=trixie)
 
 # ---- helpers -------------------------------------------------------------------------
 now()     { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 exists()  { docker image inspect "$1" >/dev/null 2>&1; }
 HASH_LABEL=org.fastapi-template.context
-context_of() { case "$1" in python:*) echo python ;; postgres:*) echo postgres ;; mongo:*) echo mongo ;; esac; }
+context_of() { case "$1" in python:*) echo python ;; postgres:*) echo postgres ;; mongo:*) echo mongo ;; redis:*) echo redis ;; esac; }
 context_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 local_of() { case "$1" in python:*) local v=${1#python:}; echo "local/python:${v%-slim}" ;; *) echo "local/$1" ;; esac; }
 stale_standin() {  # stale_standin TAG: our stand-in (the local image), built from other files
@@ -176,6 +177,8 @@ build_standin() {  # build_standin TAG: build the local image behind TAG (once) 
                 args=(--build-arg "BASE=local/debian:$suite" --build-arg "PYTHON_VERSION=$version" python) ;;
     postgres:*) suite=${SUITE_OF[postgres]}; ensure_base "$suite"; local_tag=local/postgres:17
                 args=(--build-arg "BASE=local/debian:$suite" postgres) ;;
+    redis:*)    suite=${SUITE_OF[redis]}; ensure_base "$suite"; local_tag=local/redis:8
+                args=(--build-arg "BASE=local/debian:$suite" redis) ;;
     mongo:*)    ensure_tag python:3.13-slim   # the stand-in runs on it (local or official)
                 local_tag=local/mongo:${tag#mongo:}
                 args=(--build-arg BASE=python:3.13-slim --build-arg "MONGO_MAJOR=${tag#mongo:}" mongo) ;;
@@ -215,12 +218,12 @@ ensure_tag() {  # ensure_tag TAG: present / pulled / built, one table row
 
 # ---- arguments: image tags or family names ---------------------------------------------
 WANT=()
-[ $# -gt 0 ] || set -- python postgres mongo
+[ $# -gt 0 ] || set -- python postgres mongo redis
 for arg; do
   case "$arg" in
-    python|postgres|mongo) for t in "${ALL_TAGS[@]}"; do [ "${t%%:*}" = "$arg" ] && WANT+=("$t"); done ;;
+    python|postgres|mongo|redis) for t in "${ALL_TAGS[@]}"; do [ "${t%%:*}" = "$arg" ] && WANT+=("$t"); done ;;
     *) if printf '%s\n' "${ALL_TAGS[@]}" | grep -qxF -- "$arg"; then WANT+=("$arg")
-       else echo "unknown image '$arg' (known: python postgres mongo ${ALL_TAGS[*]})" >&2; exit 2; fi ;;
+       else echo "unknown image '$arg' (known: python postgres mongo redis ${ALL_TAGS[*]})" >&2; exit 2; fi ;;
   esac
 done
 

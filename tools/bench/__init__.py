@@ -186,13 +186,23 @@ def print_table(title: str, rows: dict[str, list[Result]]) -> dict[str, Result]:
     return medians
 
 
-def run(project: Path, answers: dict[str, Any], database_url: str, rounds: int, seconds: float) -> None:
-    """Benchmark the rendered, synced project against the reference; print the figures."""
+def run(
+    project: Path,
+    answers: dict[str, Any],
+    database_url: str,
+    rounds: int,
+    seconds: float,
+    redis_url: str | None = None,
+) -> None:
+    """Benchmark the rendered, synced project against the reference; print the figures.
+    From level 5 the app needs `redis_url` (the reference uses no Redis)."""
     env = {
         **tools.server.database_settings(database_url, answers["level"]),
         "ACCESS_TOKEN_MINUTES": "60",
         **UNLIMITED,
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     app_command = server_command(project, answers["package_name"], "--proxy-headers")
     py = python(project)
     reference_command = [py, "-m", "uvicorn", "--app-dir", str(HERE), "reference:app", "--proxy-headers"]

@@ -30,7 +30,7 @@ from typing import Any
 import nox
 import yaml
 
-from tools import browser, report
+from tools import browser, report, services
 from tools.server import (
     UNLIMITED,
     api_url,
@@ -92,6 +92,8 @@ def check(session: nox.Session, project: Path, database_url: str | None, work: P
     details: dict[str, Any] = {}
     try:
         with ExitStack() as stack:
+            if answers["level"] >= 5:
+                env["REDIS_URL"] = stack.enter_context(services.redis())
             sign_in: list[str] = []
             if auth == "oidc":
                 provider = stack.enter_context(identity_provider(session, project))
