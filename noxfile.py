@@ -302,8 +302,7 @@ def in_docker(
     start the production image and smoke-test it over HTTP; from level 4 with a database
     server, stop the database (readiness 503, liveness 200) and start it again (readiness
     200, a write succeeds) with the app left running, and from level 5 Redis likewise;
-    always `down -v`. Returns the
-    runtime image's size (MiB) and the build's seconds."""
+    always `down -v`. Returns the runtime image's size (MiB) and the build's seconds."""
     database = combo.get("database") if combo["level"] >= 2 else None
     python_image = f"python:{version}-slim"
     images = [python_image, *{"postgresql": ["postgres:17"], "mongodb": ["mongo:8"]}.get(database or "", [])]
@@ -332,18 +331,15 @@ def in_docker(
         ]
         credentials = superuser(session, compose, combo)
         session.run(*smoke, "http://app:8000", str(combo["level"]), *credentials, external=True)
-        if combo["level"] >= 4 and database in ("postgresql", "mongodb"):
-            administrator_password_kept_from_app(session, compose, database)
-            # The database goes away and comes back; the app is not restarted.
-            session.run(*compose, "stop", "db", external=True)
+        database_server = combo["level"] >= 4 and database in ("postgresql", "mongodb")
+        if database_server:
+            administrator_password_kept_from_app(session, compose, str(database))
+        # A service the app needs goes away and comes back; the app is not restarted.
+        needed = {"db": database_server, "redis": combo["level"] >= 5}
+        for service in (name for name, stops in needed.items() if stops):
+            session.run(*compose, "stop", service, external=True)
             session.run(*smoke, "--outage", "http://app:8000", external=True)
-            session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "db", external=True)
-            session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
-        if combo["level"] >= 5:
-            # Redis goes away and comes back: readiness follows it, the app keeps serving.
-            session.run(*compose, "stop", "redis", external=True)
-            session.run(*smoke, "--outage", "http://app:8000", external=True)
-            session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "redis", external=True)
+            session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", service, external=True)
             session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
     finally:
