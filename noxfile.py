@@ -301,7 +301,8 @@ def in_docker(
     """Build the images, run the tests in a container against the real database service,
     start the production image and smoke-test it over HTTP; from level 4 with a database
     server, stop the database (readiness 503, liveness 200) and start it again (readiness
-    200, a write succeeds) with the app left running, and from level 5 Redis likewise;
+    200, a write succeeds) with the app left running, and from level 5 Redis likewise (the
+    API serving from the database meanwhile);
     always `down -v`. Returns the runtime image's size (MiB) and the build's seconds."""
     database = combo.get("database") if combo["level"] >= 2 else None
     python_image = f"python:{version}-slim"
@@ -338,7 +339,9 @@ def in_docker(
         needed = {"db": database_server, "redis": combo["level"] >= 5}
         for service in (name for name, stops in needed.items() if stops):
             session.run(*compose, "stop", service, external=True)
-            session.run(*smoke, "--outage", "http://app:8000", external=True)
+            # Without Redis the API still serves, from the database.
+            serving = credentials if service == "redis" else []
+            session.run(*smoke, "--outage", "http://app:8000", *serving, external=True)
             session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", service, external=True)
             session.run(*smoke, "--recovered", "http://app:8000", *credentials, external=True)
         size = int(docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Size}}"))
@@ -434,10 +437,21 @@ def bench(session: nox.Session) -> None:
         session.run("uv", "sync", "--locked", "--quiet", "--no-dev", external=True)
         answers = yaml.safe_load(Path(".copier-answers.yml").read_text()) | combo
         with contextlib.ExitStack() as stack:
-            redis = stack.enter_context(services.redis()) if options.level >= 5 else None
-            url = (
-                stack.enter_context(servers[database]())
-                if database in servers
-                else f"sqlite+aiosqlite:///{project}/bench.db"
-            )
-            benchmark.run(project, answers, url, options.rounds, options.seconds, redis)
+
+            def database_url(project: Path, database: str = database) -> str:
+                if database in servers:
+                    return stack.enter_context(servers[database]())
+                return f"sqlite+aiosqlite:///{project}/bench.db"
+
+            redis = baseline = None
+            if options.level >= 5:
+                redis = stack.enter_context(services.redis())
+                # Level 5 caches item reads: level 4, which does not, is their yardstick.
+                lower: matrix.Combination = {**combo, "level": 4}
+                lower_project = render(session, lower, "bench-baseline")
+                session.chdir(lower_project)
+                session.run("uv", "sync", "--locked", "--quiet", "--no-dev", external=True)
+                lower_answers = yaml.safe_load(Path(".copier-answers.yml").read_text()) | lower
+                baseline = benchmark.Baseline(lower_project, lower_answers, database_url(lower_project))
+            url = database_url(project)
+            benchmark.run(project, answers, url, options.rounds, options.seconds, redis, baseline)

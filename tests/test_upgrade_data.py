@@ -3,13 +3,16 @@ then the migrate command): the data is still there, served by the level-4 app, a
 database is at the newest revision (SQL: with nothing left for `alembic check` to
 report; MongoDB: at the newest step). On a database server, the level-4 app connects as
 its own role or user, which the migrate step makes from DATABASE_URL as the
-administrator (DATABASE_ADMIN_URL), and is given level 3's tables."""
+administrator (DATABASE_ADMIN_URL), and is given level 3's tables. A level-4 project
+with data moves up to level 5 likewise, its reads then served through Redis."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,22 @@ def post_json(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
     return request(url, json.dumps(body).encode(), {**headers, "Content-Type": "application/json"})
 
 
+def seed(project: Path, env: dict[str, str], level: int) -> Any:
+    """A user and an item of theirs, made through the app at `level`; the item."""
+    with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
+        api = api_url(app.base_url, level)
+        post_json(f"{api}/auth/register", {"email": EMAIL, "password": PASSWORD}, {})
+        return post_json(f"{api}/items", {"name": "Kept", "quantity": 7}, bearer(api))
+
+
+def move_up(project: Path, level: int) -> None:
+    """`copier update` to `level`, committed, and the new dependencies installed."""
+    moved = update(project, f"level={level}")
+    assert moved.returncode == 0, moved.stderr
+    git_commit(project, f"level {level}")
+    run(uv(), "sync", "--quiet", cwd=project)
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mongodb"])
 def test_the_data_of_level_3_survives_the_move_to_level_4(
     template: Path, tmp_path: Path, host_python: str, kind: str
@@ -55,15 +74,8 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
     with database(kind, project) as url:
         env = {**UNLIMITED, "DATABASE_URL": url}
         run(uv(), "sync", "--quiet", cwd=project)
-        with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
-            api = api_url(app.base_url, 3)
-            post_json(f"{api}/auth/register", {"email": EMAIL, "password": PASSWORD}, {})
-            item = post_json(f"{api}/items", {"name": "Kept", "quantity": 7}, bearer(api))
-
-        moved = update(project, "level=4")
-        assert moved.returncode == 0, moved.stderr
-        git_commit(project, "level 4")
-        run(uv(), "sync", "--quiet", cwd=project)
+        item = seed(project, env, 3)
+        move_up(project, 4)
         env |= database_settings(url, 4)  # as the app's role or user, on a database server
         migrated = migrate(project, "my_api", env)
         if kind == "postgresql":
@@ -84,3 +96,31 @@ def test_the_data_of_level_3_survives_the_move_to_level_4(
             listed = request(f"{api}/items", headers=headers)
             assert [entry["id"] for entry in listed["items"]] == [item["id"]]
             assert request(f"{api}/items/{item['id']}", headers=headers) == item
+
+
+def test_the_data_of_level_4_survives_the_move_to_level_5(
+    template: Path, tmp_path: Path, host_python: str
+) -> None:
+    """Level 5 adds Redis and no revision: after `copier update` and the migrate step the
+    same data is served, now through the item cache, with ETags."""
+    project = new_project(template, tmp_path, host_python, "level=4", "database=postgresql", "auth=jwt")
+    with services.postgres() as url, services.redis() as redis_url:
+        env = {**UNLIMITED, **database_settings(url, 4)}
+        run(uv(), "sync", "--quiet", cwd=project)
+        migrate(project, "my_api", env)
+        item = seed(project, env, 4)
+        move_up(project, 5)
+        assert "The database is at revision 0001." in migrate(project, "my_api", env)
+
+        env["REDIS_URL"] = redis_url
+        with serve(project, app_command(project, "my_api"), env, services.free_port()) as app:
+            headers = bearer(api_url(app.base_url, 5))
+            path = f"{api_url(app.base_url, 5)}/items/{item['id']}"
+            assert request(path, headers=headers) == item
+            with urllib.request.urlopen(urllib.request.Request(path, headers=headers)) as response:
+                assert json.loads(response.read()) == item
+                etag = response.headers["ETag"]
+            conditional = urllib.request.Request(path, headers={**headers, "If-None-Match": etag})
+            with pytest.raises(urllib.error.HTTPError) as not_modified:
+                urllib.request.urlopen(conditional)
+            assert not_modified.value.code == 304

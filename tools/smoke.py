@@ -1,7 +1,7 @@
 """Smoke test of a running app over HTTP:
 
     python smoke.py BASE_URL LEVEL [AUTH [CREDENTIAL ...]]
-    python smoke.py --outage BASE_URL                         (its database or Redis stopped)
+    python smoke.py --outage BASE_URL [AUTH [CREDENTIAL ...]]    (its database or Redis stopped)
     python smoke.py --recovered BASE_URL [AUTH [CREDENTIAL ...]]  (started again)
 
 Run by the docker sessions from another container on the compose network, against the
@@ -11,8 +11,10 @@ credentials (jwt: e-mail and password of a superuser made by the project's CLI; 
 the key it printed) the same round trip runs as that user. Level 4: readiness, the
 security headers and a request id on every response, no API docs in production, the
 API's routes under /api/v1.
-With --outage, readiness turns 503 while liveness stays 200; with --recovered, readiness
-turns 200 again and a write succeeds, the app not restarted. Standard library only, so
+Level 5: a read with the ETag just sent answers 304. With --outage, readiness turns 503
+while liveness stays 200, and with credentials (Redis stopped) the round trip still
+succeeds; with --recovered, readiness turns 200 again and a write succeeds, the app not
+restarted. Standard library only, so
 it runs in any Python image.
 """
 
@@ -57,12 +59,20 @@ def call(
         return error.code, json.loads(error.read() or b"null"), error.headers
 
 
-def round_trip(base: str, headers: Headers, name: str = "smoke") -> None:
-    """Create an item, read it back, delete it (so the next round trip may reuse the name)."""
+def round_trip(base: str, headers: Headers, name: str = "smoke", *, etag: bool = False) -> None:
+    """Create an item, read it back (with `etag`, again with its ETag: 304), change it,
+    read it, delete it (so the next round trip may reuse the name)."""
     status, created, _ = call(base, "POST", "/items", {"name": name, "quantity": 2}, headers)
     assert status == 201, (status, created)
     item = f"/items/{created['id']}"
-    assert call(base, "GET", item, headers=headers)[:2] == (200, created)
+    status, read, read_headers = call(base, "GET", item, headers=headers)
+    assert (status, read) == (200, created), (status, read)
+    if etag:
+        current = {**headers, "If-None-Match": read_headers["etag"]}
+        assert call(base, "GET", item, headers=current)[0] == 304
+    status, changed, _ = call(base, "PATCH", item, {"quantity": 3}, headers)
+    assert (status, changed["quantity"]) == (200, 3), (status, changed)
+    assert call(base, "GET", item, headers=headers)[:2] == (200, changed)
     assert call(base, "DELETE", item, headers=headers)[0] == 204
     assert call(base, "GET", item, headers=headers)[0] == 404
 
@@ -102,10 +112,15 @@ def wait_for(base: str, path: str, status: int, seconds: float) -> float:
         time.sleep(0.2)
 
 
-def outage(base: str) -> None:
+def outage(base: str, auth: str | None, values: list[str]) -> None:
+    """Readiness 503, liveness 200; with credentials (Redis stopped, not the database),
+    the API still reads and writes."""
     took = wait_for(base, "/health/ready", 503, 30)
     assert call(base, "GET", "/health/live")[:2] == (200, {"status": "ok"})
-    print(f"stopped: readiness 503 after {took:.1f} s, liveness 200")
+    if auth and values:
+        routes = api(base, 4)
+        round_trip(routes, credentials(routes, auth, values), "during the outage")
+    print(f"stopped: readiness 503 after {took:.1f} s, liveness 200{', a write succeeded' if values else ''}")
 
 
 def recovered(base: str, auth: str | None, values: list[str]) -> None:
@@ -137,14 +152,14 @@ def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
             status, me, _ = call(routes, "GET", "/users/me", headers=signed_in)
             assert status == 200, (status, me)
             assert me["is_superuser"], me
-            round_trip(routes, signed_in)
+            round_trip(routes, signed_in, etag=level >= 5)
     print(f"smoke test passed against {base}")
 
 
 if __name__ == "__main__":
     match sys.argv[1:]:
-        case ["--outage", base]:
-            outage(base)
+        case ["--outage", base, *rest]:
+            outage(base, rest[0] if rest else None, rest[1:])
         case ["--recovered", base, *rest]:
             recovered(base, rest[0] if rest else None, rest[1:])
         case [base, level, *rest]:

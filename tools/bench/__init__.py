@@ -10,6 +10,7 @@ fails on a number: read docs/benchmark.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,7 +18,9 @@ import statistics
 import subprocess
 import sys
 import urllib.parse
-from contextlib import AbstractContextManager
+import urllib.request
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,18 +137,41 @@ def load(*command: list[str]) -> list[Result]:
     return [parse(process.communicate()[0]) for process in processes]
 
 
+def etag(server: Server, client: Client, path: str) -> str | None:
+    """The ETag of a read (level 5), for a conditional request; None if it has none."""
+    headers = dict(line.split(": ", 1) for line in client.headers)
+    with urllib.request.urlopen(urllib.request.Request(server.base_url + path, headers=headers)) as response:
+        value: str | None = response.headers.get("ETag")
+        return value
+
+
+def read_scenarios(server: Server, client: Client, seconds: float) -> dict[str, Result]:
+    """The item reads: what level 5 caches, and so what the level-4 baseline also runs."""
+
+    def run(path: str) -> list[str]:
+        return wrk_command(server.base_url, "GET", path, "none", client.headers, 32, seconds)
+
+    return {
+        "list of 20": load(run(f"{client.api}/items?limit=20"))[0],
+        "get one item": load(run(f"{client.api}/items/{client.item_id}"))[0],
+    }
+
+
 def scenarios(server: Server, client: Client, seconds: float) -> dict[str, Result]:
     def run(method: str, path: str, body: str = "none", connections: int = 32) -> list[str]:
         headers = client.writer_headers if body == "item" else client.headers
         return wrk_command(server.base_url, method, path, body, headers, connections, seconds)
 
     api = client.api
-    results = {
-        "list of 20": load(run("GET", f"{api}/items?limit=20"))[0],
-        "get one item": load(run("GET", f"{api}/items/{client.item_id}"))[0],
-        "create": load(run("POST", f"{api}/items", "item"))[0],
-        "health": load(run("GET", server.probe))[0],
-    }
+    item = f"{api}/items/{client.item_id}"
+    results = read_scenarios(server, client, seconds)
+    if current := etag(server, client, item):
+        conditional = wrk_command(
+            server.base_url, "GET", item, "none", [*client.headers, f"If-None-Match: {current}"], 32, seconds
+        )
+        results["get, ETag current (304)"] = load(conditional)[0]
+    results["create"] = load(run("POST", f"{api}/items", "item"))[0]
+    results["health"] = load(run("GET", server.probe))[0]
     if client.login_form:
         results["login, 4 connections"] = load(run("POST", f"{api}/auth/token", client.login_form, 4))[0]
         logins = run("POST", f"{api}/auth/token", client.login_form, 4)
@@ -186,16 +212,17 @@ def print_table(title: str, rows: dict[str, list[Result]]) -> dict[str, Result]:
     return medians
 
 
-def run(
-    project: Path,
-    answers: dict[str, Any],
-    database_url: str,
-    rounds: int,
-    seconds: float,
-    redis_url: str | None = None,
-) -> None:
-    """Benchmark the rendered, synced project against the reference; print the figures.
-    From level 5 the app needs `redis_url` (the reference uses no Redis)."""
+@dataclass
+class Baseline:
+    """The same combination a level lower, on a database of its own: level 5's cached
+    reads are compared with level 4's, which go to the database every time."""
+
+    project: Path
+    answers: dict[str, Any]
+    database_url: str
+
+
+def app_env(answers: dict[str, Any], database_url: str, redis_url: str | None = None) -> dict[str, str]:
     env = {
         **tools.server.database_settings(database_url, answers["level"]),
         "ACCESS_TOKEN_MINUTES": "60",
@@ -203,6 +230,31 @@ def run(
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+    return env
+
+
+@contextmanager
+def seeded(project: Path, answers: dict[str, Any], env: dict[str, str]) -> Iterator[tuple[Server, Client]]:
+    """The project's app, migrated, serving on CPU APP_CPU, with its seeded client."""
+    migrate(project, answers["package_name"], env)
+    command = server_command(project, answers["package_name"], "--proxy-headers")
+    with serve(project, command, env, free_port(), prefix=pinned(APP_CPU)) as server:
+        yield server, seed(server, project, answers, env)
+
+
+def run(
+    project: Path,
+    answers: dict[str, Any],
+    database_url: str,
+    rounds: int,
+    seconds: float,
+    redis_url: str | None = None,
+    baseline: Baseline | None = None,
+) -> None:
+    """Benchmark the rendered, synced project against the reference (and its reads against
+    `baseline`'s); print the figures. From level 5 the app needs `redis_url` (the
+    reference uses no Redis)."""
+    env = app_env(answers, database_url, redis_url)
     app_command = server_command(project, answers["package_name"], "--proxy-headers")
     py = python(project)
     reference_command = [py, "-m", "uvicorn", "--app-dir", str(HERE), "reference:app", "--proxy-headers"]
@@ -218,8 +270,12 @@ def run(
             cold_starts.append(server.started_in)
             rss_after_start.append(server.rss_mib())
     reference_starts, reference_rss = [], []
-    with serve(project, app_command, env, free_port(), prefix=pinned(APP_CPU)) as server:
-        client = seed(server, project, answers, env)
+    with contextlib.ExitStack() as stack:
+        server, client = stack.enter_context(seeded(project, answers, env))
+        if baseline:
+            baseline_env = app_env(baseline.answers, baseline.database_url)
+            lower_app = seeded(baseline.project, baseline.answers, baseline_env)
+            lower, lower_client = stack.enter_context(lower_app)
         reference_env = {**env, "BENCH_OWNER_ID": client.owner_id or ""}
 
         def serve_reference() -> AbstractContextManager[Server]:
@@ -239,19 +295,28 @@ def run(
         with serve_reference() as reference:
             ours: dict[str, list[Result]] = {}
             theirs: dict[str, list[Result]] = {}
-            # Warm both up (connection pools, caches) before anything counts.
+            lowers: dict[str, list[Result]] = {}
+            # Warm every app up (connection pools, caches) before anything counts.
             load(wrk_command(server.base_url, "GET", f"{client.api}/items", "none", client.headers, 32, 2))
             load(wrk_command(reference.base_url, "GET", "/items", "none", [], 32, 2))
+            runs = [
+                lambda: add(ours, scenarios(server, client, seconds)),
+                lambda: add(theirs, reference_scenarios(reference, seconds)),
+            ]
+            if baseline:
+                lower_list = f"{lower_client.api}/items"
+                load(wrk_command(lower.base_url, "GET", lower_list, "none", lower_client.headers, 32, 2))
+                runs.append(lambda: add(lowers, read_scenarios(lower, lower_client, seconds)))
             for number in range(rounds):
-                # Alternate which app goes first, so drift hits both alike.
-                for app_first in (True, False) if number % 2 == 0 else (False, True):
-                    if app_first:
-                        add(ours, scenarios(server, client, seconds))
-                    else:
-                        add(theirs, reference_scenarios(reference, seconds))
+                # Rotate which app goes first, so drift hits them alike.
+                for index in range(len(runs)):
+                    runs[(number + index) % len(runs)]()
             rss_after_runs, rss_peak = server.rss_mib(), server.rss_mib("VmHWM")
     app = print_table("this project (median of rounds)", ours)
     reference_medians = print_table("reference: bare FastAPI on the raw driver", theirs)
+    if baseline:
+        level = baseline.answers["level"]
+        lower_medians = print_table(f"the same reads at level {level} (median of rounds)", lowers)
     print(
         f"\n  cold start to first 200: {statistics.median(cold_starts) * 1000:.0f} ms "
         f"(reference {statistics.median(reference_starts) * 1000:.0f} ms)"
@@ -264,6 +329,11 @@ def run(
     for name in ("list of 20", "health"):
         ratio = app[name].requests_per_second / reference_medians[name].requests_per_second
         print(f"  {name}: {ratio:.2f}x the reference's req/s")
+    if baseline:
+        for name in lower_medians:
+            ratio = app[name].requests_per_second / lower_medians[name].requests_per_second
+            p99 = app[name].p99_ms / lower_medians[name].p99_ms
+            print(f"  {name}: {ratio:.2f}x level {level}'s req/s, {p99:.2f}x its p99")
     if "list while 4 log in" in app:
         ratio = app["list while 4 log in"].p99_ms / app["list of 20"].p99_ms
         print(f"  list p99 while 4 log in: {ratio:.2f}x the quiet list's p99")
