@@ -332,6 +332,8 @@ def in_docker(
         ]
         credentials = superuser(session, compose, combo)
         session.run(*smoke, "http://app:8000", str(combo["level"]), *credentials, external=True)
+        if combo["level"] >= 5:
+            session.run(*smoke, "--metrics", "http://app:8000", dotenv()["METRICS_TOKEN"], external=True)
         database_server = combo["level"] >= 4 and database in ("postgresql", "mongodb")
         if database_server:
             administrator_password_kept_from_app(session, compose, str(database))
@@ -350,11 +352,17 @@ def in_docker(
     return round(size / 2**20), round(build_seconds)
 
 
+def dotenv() -> dict[str, str]:
+    """The settings of the project's .env (the current directory's), as written."""
+    lines = Path(".env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def administrator_password_kept_from_app(session: nox.Session, compose: list[str], database: str) -> None:
     """The database administrator's password (in .env, for the db and migrate services)
     is nowhere in the app container's environment: the app runs as its own role or user."""
     name = {"postgresql": "POSTGRES_PASSWORD", "mongodb": "MONGO_INITDB_ROOT_PASSWORD"}[database]
-    settings = dict(line.split("=", 1) for line in Path(".env").read_text().splitlines() if "=" in line)
+    settings = dotenv()
     environment = subprocess.run(
         [*compose, "exec", "-T", "app", "env"], check=True, capture_output=True, text=True
     ).stdout

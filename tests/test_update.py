@@ -161,7 +161,7 @@ def test_levels_1_to_5_keep_the_users_work_at_each_step(
 
     to_5 = move_up(project, "level=5")
 
-    assert "Added 1 setting(s) to .env: REDIS_URL." in to_5
+    assert "Added 2 setting(s) to .env: REDIS_URL, METRICS_TOKEN." in to_5
     assert "app.include_router(ping_router)" in (package / "main.py").read_text()
     assert "Our level-3 note.\nOur level-4 note.\n" in readme.read_text()
     run(uv(), "run", "--quiet", "ruff", "check", ".", cwd=project)

@@ -4,12 +4,14 @@ database is at the newest revision (SQL: with nothing left for `alembic check` t
 report; MongoDB: at the newest step). On a database server, the level-4 app connects as
 its own role or user, which the migrate step makes from DATABASE_URL as the
 administrator (DATABASE_ADMIN_URL), and is given level 3's tables. A level-4 project
-with data moves up to level 5 likewise, its reads then served through Redis."""
+with data moves up to level 5 likewise, its reads then served through Redis, and its
+.env given the metrics token."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -124,3 +126,11 @@ def test_the_data_of_level_4_survives_the_move_to_level_5(
             with pytest.raises(urllib.error.HTTPError) as not_modified:
                 urllib.request.urlopen(conditional)
             assert not_modified.value.code == 304
+            # The update added a generated METRICS_TOKEN to .env, which the app reads.
+            token = re.search(r"^METRICS_TOKEN=(\S{32,})$", (project / ".env").read_text(), re.MULTILINE)
+            assert token, "no METRICS_TOKEN in .env"
+            scrape = urllib.request.Request(
+                f"{app.base_url}/metrics", headers={"Authorization": f"Bearer {token[1]}"}
+            )
+            with urllib.request.urlopen(scrape) as response:
+                assert b"http_requests_total" in response.read()

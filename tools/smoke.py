@@ -3,6 +3,7 @@
     python smoke.py BASE_URL LEVEL [AUTH [CREDENTIAL ...]]
     python smoke.py --outage BASE_URL [AUTH [CREDENTIAL ...]]    (its database or Redis stopped)
     python smoke.py --recovered BASE_URL [AUTH [CREDENTIAL ...]]  (started again)
+    python smoke.py --metrics BASE_URL METRICS_TOKEN              (level 5)
 
 Run by the docker sessions from another container on the compose network, against the
 production image: the health endpoint, then real requests. Level 2: a round trip through
@@ -11,7 +12,8 @@ credentials (jwt: e-mail and password of a superuser made by the project's CLI; 
 the key it printed) the same round trip runs as that user. Level 4: readiness, the
 security headers and a request id on every response, no API docs in production, the
 API's routes under /api/v1.
-Level 5: a read with the ETag just sent answers 304. With --outage, readiness turns 503
+Level 5: a read with the ETag just sent answers 304, /api/v2 lists by cursor and
+/api/v1's item responses say they are deprecated. With --outage, readiness turns 503
 while liveness stays 200, and with credentials (Redis stopped) the round trip still
 succeeds; with --recovered, readiness turns 200 again and a write succeeds, the app not
 restarted. Standard library only, so
@@ -153,11 +155,40 @@ def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
             assert status == 200, (status, me)
             assert me["is_superuser"], me
             round_trip(routes, signed_in, etag=level >= 5)
+            if level >= 5:
+                versions(base, signed_in)
     print(f"smoke test passed against {base}")
+
+
+def versions(base: str, headers: Headers) -> None:
+    """Level 5: /api/v2 lists by cursor; /api/v1's item responses say they are deprecated."""
+    status, page, _ = call(base + "/api/v2", "GET", "/items?limit=1", headers=headers)
+    assert (status, set(page)) == (200, {"items", "next_cursor"}), (status, page)
+    status, _, v1_headers = call(base + API_V1, "GET", "/items?limit=1", headers=headers)
+    assert status == 200, status
+    assert v1_headers["deprecation"].startswith("@"), dict(v1_headers)
+    assert v1_headers["link"] == '</api/v2/items>; rel="successor-version"', dict(v1_headers)
+
+
+def scrape(base: str, token: str) -> None:
+    """Level 5: /metrics refuses a request without the token and answers the scraper
+    with Prometheus text that counts the requests made so far."""
+    assert call(base, "GET", "/metrics")[0] == 401
+    request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    assert response.headers["content-type"].startswith("text/plain"), response.headers
+    # Labels in any order: the exposition sorts them.
+    ready = {'method="GET"', 'route="/health/ready"', 'status="200"'}
+    samples = [line for line in text.splitlines() if line.startswith("http_requests_total{")]
+    assert any(ready <= set(line.split("{")[1].split("}")[0].split(",")) for line in samples), text
+    print("metrics: 401 without the token, the request counts with it")
 
 
 if __name__ == "__main__":
     match sys.argv[1:]:
+        case ["--metrics", base, token]:
+            scrape(base, token)
         case ["--outage", base, *rest]:
             outage(base, rest[0] if rest else None, rest[1:])
         case ["--recovered", base, *rest]:
