@@ -322,6 +322,14 @@ def in_docker(
         build_seconds = time.monotonic() - started
         session.run(*compose, "run", "--rm", "tests", external=True)
         session.run(*compose, "up", "--detach", "--wait", "--wait-timeout", "120", "app", external=True)
+        # From level 5 the job worker too, and the scheduler if there are scheduled jobs:
+        # no health check (no port), so not waited for; the smoke test's export needs the
+        # worker, and both must still run after it.
+        jobs = (
+            [] if combo["level"] < 5 else ["worker"] if combo["auth"] == "oidc" else ["worker", "scheduler"]
+        )
+        if jobs:
+            session.run(*compose, "up", "--detach", *jobs, external=True)
         user = docker_output(session, "image", "inspect", f"{name}-app", "--format", "{{.Config.User}}")
         if user in ("", "root", "0"):
             session.error(f"the runtime image runs as {user or 'root'}")
@@ -334,6 +342,9 @@ def in_docker(
         session.run(*smoke, "http://app:8000", str(combo["level"]), *credentials, external=True)
         if combo["level"] >= 5:
             session.run(*smoke, "--metrics", "http://app:8000", dotenv()["METRICS_TOKEN"], external=True)
+            running = docker_output(session, *compose[1:], "ps", "--status", "running", "--services").split()
+            if not {"app", *jobs} <= set(running):
+                session.error(f"not running after the smoke test: {sorted({'app', *jobs} - set(running))}")
         database_server = combo["level"] >= 4 and database in ("postgresql", "mongodb")
         if database_server:
             administrator_password_kept_from_app(session, compose, str(database))

@@ -12,15 +12,19 @@ credentials (jwt: e-mail and password of a superuser made by the project's CLI; 
 the key it printed) the same round trip runs as that user. Level 4: readiness, the
 security headers and a request id on every response, no API docs in production, the
 API's routes under /api/v1.
-Level 5: a read with the ETag just sent answers 304, /api/v2 lists by cursor and
-/api/v1's item responses say they are deprecated. With --outage, readiness turns 503
+Level 5: a read with the ETag just sent answers 304, /api/v2 lists by cursor,
+/api/v1's item responses say they are deprecated, an export is made by the worker
+service, and a write's events arrive on the WebSocket of item events. With --outage, readiness turns 503
 while liveness stays 200, and with credentials (Redis stopped) the round trip still
 succeeds; with --recovered, readiness turns 200 again and a write succeeds, the app not
 restarted. Standard library only, so
 it runs in any Python image.
 """
 
+import base64
 import json
+import os
+import socket
 import sys
 import time
 import urllib.error
@@ -157,6 +161,8 @@ def main(base: str, level: int, auth: str | None, values: list[str]) -> None:
             round_trip(routes, signed_in, etag=level >= 5)
             if level >= 5:
                 versions(base, signed_in)
+                export(routes, signed_in)
+                item_events(base, signed_in)
     print(f"smoke test passed against {base}")
 
 
@@ -168,6 +174,65 @@ def versions(base: str, headers: Headers) -> None:
     assert status == 200, status
     assert v1_headers["deprecation"].startswith("@"), dict(v1_headers)
     assert v1_headers["link"] == '</api/v2/items>; rel="successor-version"', dict(v1_headers)
+
+
+def export(base: str, headers: Headers) -> None:
+    """Level 5: an export is queued (202) and made by the worker service within 60 s."""
+    status, queued, _ = call(base, "POST", "/exports", headers=headers)
+    assert (status, queued["state"]) == (202, "queued"), (status, queued)
+    started = time.monotonic()
+    path = f"/exports/{queued['id']}"
+    while (export := call(base, "GET", path, headers=headers)[1])["state"] in ("queued", "running"):
+        assert time.monotonic() - started < 60, f"the export is still {export['state']} after 60 s"
+        time.sleep(0.5)
+    assert (export["state"], export["attempts"]) == ("done", 1), export
+    assert isinstance(export["items"], list), export
+    print(f"export: done by the worker in {time.monotonic() - started:.1f} s")
+
+
+def item_events(base: str, headers: Headers) -> None:
+    """Level 5: a ticket opens the WebSocket of item events (a minimal client: handshake,
+    masked text frames out, unmasked in), and a write's event arrives on it."""
+    status, ticket, _ = call(base + API_V1, "POST", "/ws/tickets", headers=headers)
+    assert status == 201, (status, ticket)
+    address = urllib.parse.urlsplit(base)
+    with socket.create_connection((address.hostname, address.port or 80), timeout=10) as connection:
+        key = base64.b64encode(os.urandom(16)).decode()
+        connection.sendall(
+            f"GET {API_V1}/ws/items HTTP/1.1\r\nHost: {address.netloc}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        stream = connection.makefile("rb")
+        assert stream.readline().split()[1] == b"101", "no WebSocket upgrade"
+        while stream.readline() not in (b"\r\n", b""):
+            pass
+        send_text(connection, json.dumps({"ticket": ticket["ticket"]}))
+        assert read_text(stream) == {"type": "ready"}
+        status, created, _ = call(base + API_V1, "POST", "/items", {"name": "socket smoke"}, headers)
+        assert status == 201, (status, created)
+        assert call(base + API_V1, "DELETE", f"/items/{created['id']}", headers=headers)[0] == 204
+        assert read_text(stream) == {"type": "item.created", "item": created}
+        assert read_text(stream) == {"type": "item.deleted", "item": {"id": created["id"]}}
+    print("item events: a ticket opened the socket, a write's events arrived")
+
+
+def send_text(connection: socket.socket, text: str) -> None:
+    data, mask = text.encode(), os.urandom(4)
+    # Masked (client to server); a ticket message is short: a 7- or 16-bit length.
+    length = bytes([0x80 | len(data)]) if len(data) < 126 else bytes([0xFE, *len(data).to_bytes(2, "big")])
+    connection.sendall(bytes([0x81]) + length + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
+def read_text(stream: Any) -> Any:
+    """The next text frame's JSON (control frames skipped)."""
+    while True:
+        first, second = stream.read(2)
+        length = second & 0x7F
+        if length >= 126:
+            length = int.from_bytes(stream.read(2 if length == 126 else 8), "big")
+        payload = stream.read(length)
+        if first & 0x0F == 0x1:
+            return json.loads(payload)
 
 
 def scrape(base: str, token: str) -> None:

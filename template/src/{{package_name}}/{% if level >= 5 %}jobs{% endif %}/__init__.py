@@ -1,0 +1,1 @@
+"""Background jobs: a queue in Redis, run by worker processes (taskiq)."""
